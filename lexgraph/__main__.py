@@ -1,0 +1,3 @@
+from lexgraph.cli import main
+
+main()

@@ -1,0 +1,152 @@
+"""Turn a POST /v1/jobs body (multipart upload or JSON) into a ``Submission``."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException
+from starlette.requests import Request
+
+from lexgraph.core.config.settings import Settings
+from lexgraph.core.errors import PayloadTooLarge, Unprocessable, UnsupportedMediaType, UserError
+from lexgraph.core.jobs.intake import Submission, UploadedDocument
+
+FORM_FIELDS = {"matter", "profile", "instructions", "webhook_url"}
+FILE_FIELD = "files"
+
+
+class DocumentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    filename: str = Field(min_length=1, max_length=400)
+    text: str | None = None
+    content_base64: str | None = None
+    media_type: str | None = None
+
+    @model_validator(mode="after")
+    def _one_body(self) -> DocumentIn:
+        if (self.text is None) == (self.content_base64 is None):
+            raise ValueError("give exactly one of 'text' or 'content_base64'")
+        return self
+
+
+class JobCreate(BaseModel):
+    """JSON form of a job submission."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    matter: str = Field(min_length=1, max_length=200)
+    profile: Literal["contract", "court_opinion", "legislation", "general"] = "general"
+    instructions: str | None = None
+    webhook_url: str | None = None
+    documents: list[DocumentIn] = Field(min_length=1)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"the request is {int(declared):,} bytes; the limit is {limit:,}")
+    chunks: list[bytes] = []
+    total = 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > limit:
+            raise PayloadTooLarge(f"the request is over the {limit:,}-byte limit")
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    # Starlette's form parser reads the cached body instead of the consumed stream.
+    request._body = body
+    return body
+
+
+def _from_json(body: bytes) -> Submission:
+    try:
+        raw = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UserError(f"the body is not valid JSON ({exc})") from None
+    try:
+        data = JobCreate.model_validate(raw)
+    except ValidationError as exc:
+        errors = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
+                  for e in exc.errors()]
+        raise Unprocessable("; ".join(f"{e['field'] or 'body'}: {e['message']}" for e in errors),
+                            errors=errors) from None
+    docs = []
+    for i, doc in enumerate(data.documents):
+        if doc.text is not None:
+            payload = doc.text.encode("utf-8")
+        else:
+            try:
+                payload = base64.b64decode(doc.content_base64 or "", validate=True)
+            except (binascii.Error, ValueError):
+                raise Unprocessable(f"documents.{i}.content_base64 is not valid base64",
+                                    errors=[{"field": f"documents.{i}.content_base64",
+                                             "message": "not valid base64"}]) from None
+        docs.append(UploadedDocument(doc.filename, payload, doc.media_type))
+    return Submission(matter=data.matter, profile=data.profile, instructions=data.instructions,
+                      webhook_url=data.webhook_url, documents=docs)
+
+
+async def _from_multipart(request: Request, settings: Settings) -> Submission:
+    try:
+        form = await request.form(max_files=settings.max_documents, max_fields=len(FORM_FIELDS),
+                                  max_part_size=settings.max_instructions_chars * 4 + 1024)
+    except MultiPartException as exc:
+        raise UserError(f"the multipart body could not be read: {exc.message}") from None
+    except Exception as exc:  # Starlette reports limits through its own HTTPException
+        detail = getattr(exc, "detail", None) or str(exc)
+        if "Too many files" in str(detail):
+            raise PayloadTooLarge(
+                f"too many files; at most {settings.max_documents} documents per job") from None
+        raise UserError(f"the multipart body could not be read: {detail}") from None
+    try:
+        unknown = sorted({k for k in form if k not in FORM_FIELDS and k != FILE_FIELD})
+        if unknown:
+            raise Unprocessable(
+                f"unknown field(s): {', '.join(unknown)}; expected {FILE_FIELD} and "
+                f"{', '.join(sorted(FORM_FIELDS))}",
+                errors=[{"field": k, "message": "unknown field"} for k in unknown])
+        fields: dict[str, Any] = {}
+        for name in FORM_FIELDS:
+            values = form.getlist(name)
+            if len(values) > 1:
+                raise Unprocessable(f"field {name!r} was sent {len(values)} times")
+            if values:
+                if not isinstance(values[0], str):
+                    raise Unprocessable(f"field {name!r} must be text, not a file")
+                fields[name] = values[0]
+        docs = []
+        for item in form.getlist(FILE_FIELD):
+            if not isinstance(item, UploadFile):
+                raise Unprocessable(f"{FILE_FIELD!r} parts must be files",
+                                    errors=[{"field": FILE_FIELD, "message": "not a file"}])
+            docs.append(UploadedDocument(item.filename or "", await item.read(),
+                                         item.content_type))
+        profile = fields.get("profile") or "general"
+        return Submission(matter=fields.get("matter", ""), profile=profile,
+                          instructions=fields.get("instructions") or None,
+                          webhook_url=fields.get("webhook_url") or None, documents=docs)
+    finally:
+        await form.close()
+
+
+async def parse_submission(request: Request, settings: Settings) -> Submission:
+    content_type = request.headers.get("content-type", "")
+    kind = content_type.split(";")[0].strip().lower()
+    if kind not in ("multipart/form-data", "application/json"):
+        raise UnsupportedMediaType(
+            "send the job as multipart/form-data (files plus fields) or application/json"
+        )
+    body = await read_body(request, settings.max_upload_bytes)
+    if not body:
+        raise UserError("the request body is empty")
+    if kind == "application/json":
+        return _from_json(body)
+    if "boundary=" not in content_type:
+        raise UserError("the multipart Content-Type has no boundary parameter")
+    return await _from_multipart(request, settings)

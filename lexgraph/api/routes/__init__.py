@@ -1,0 +1,1 @@
+"""Route modules: each only parses, calls core, and shapes the response."""

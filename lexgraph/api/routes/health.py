@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from lexgraph.api.deps import ServicesDep
+from lexgraph.api.problems import problem
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="The process is up")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def _broker_ok(celery: Any) -> None:
+    with celery.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+
+
+@router.get("/readyz", summary="Database and broker are reachable")
+async def readyz(svc: ServicesDep) -> JSONResponse:
+    checks: dict[str, str] = {}
+    for name, probe in (("database", svc.store.ping), ("broker", lambda: _broker_ok(svc.celery))):
+        try:
+            await run_in_threadpool(probe)
+            checks[name] = "ok"
+        except Exception as exc:
+            checks[name] = f"unreachable: {type(exc).__name__}"
+    if all(v == "ok" for v in checks.values()):
+        return JSONResponse({"status": "ready", "checks": checks})
+    failing = ", ".join(k for k, v in checks.items() if v != "ok")
+    resp = problem(503, f"not ready: {failing} unreachable")
+    return resp

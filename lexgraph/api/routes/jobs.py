@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+from starlette.concurrency import run_in_threadpool
+
+from lexgraph.api.deps import PrincipalDep, ServicesDep
+from lexgraph.api.forms import JobCreate, parse_submission
+from lexgraph.core.errors import NotAcceptable
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+
+_SUBMIT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["matter", "files"],
+                    "properties": {
+                        "matter": {"type": "string"},
+                        "profile": {"type": "string",
+                                    "enum": ["contract", "court_opinion", "legislation",
+                                             "general"]},
+                        "instructions": {"type": "string"},
+                        "webhook_url": {"type": "string", "format": "uri"},
+                        "files": {"type": "array",
+                                  "items": {"type": "string", "format": "binary"}},
+                    },
+                }
+            },
+            "application/json": {"schema": JobCreate.model_json_schema()},
+        },
+    }
+}
+
+
+def dispatch(celery: Any, job_id: str) -> None:
+    celery.send_task("lexgraph.run_job", args=[job_id], queue="orchestrate")
+
+
+@router.post("", status_code=202, openapi_extra=_SUBMIT_BODY,
+             summary="Submit a document-summary job")
+async def submit_job(
+    request: Request,
+    svc: ServicesDep,
+    who: PrincipalDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    submission = await parse_submission(request, svc.settings)
+    outcome = await run_in_threadpool(svc.store.submit, who, submission, idempotency_key)
+    headers = dict(outcome.headers)
+    if outcome.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    else:
+        try:
+            await run_in_threadpool(dispatch, svc.celery, outcome.job_id)
+        except Exception:
+            # The job is stored; the worker-side sweeper sends it once the broker is back.
+            log.warning("could not enqueue %s; it will be re-sent", outcome.job_id, exc_info=True)
+            await run_in_threadpool(svc.store.mark_undispatched, outcome.job_id)
+    return JSONResponse(outcome.body, status_code=outcome.status, headers=headers)
+
+
+@router.get("", summary="List jobs, newest first")
+async def list_jobs(
+    svc: ServicesDep,
+    who: PrincipalDep,
+    status: str | None = None,
+    matter: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    return await run_in_threadpool(svc.store.list_jobs, who, status=status, matter=matter,
+                                   limit=limit, cursor=cursor)
+
+
+@router.get("/{job_id}", summary="Get a job")
+async def get_job(job_id: str, svc: ServicesDep, who: PrincipalDep) -> dict[str, Any]:
+    return await run_in_threadpool(svc.store.get_job, who, job_id)
+
+
+def _wants_markdown(accept: str | None) -> bool:
+    """Content negotiation between JSON (default) and Markdown, honouring q-values."""
+    if not accept:
+        return False
+    best: dict[str, float] = {}
+    for part in accept.split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        q = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    q = float(param[2:])
+                except ValueError:
+                    q = 0.0
+        best[media.lower()] = max(q, best.get(media.lower(), 0.0))
+    md = best.get("text/markdown", 0.0)
+    js = max(best.get("application/json", 0.0), best.get("application/*", 0.0),
+             best.get("*/*", 0.0))
+    if md == 0.0 and js == 0.0:
+        raise NotAcceptable("the result is available as application/json or text/markdown")
+    return md > js
+
+
+@router.get("/{job_id}/result", summary="Get a finished job's result (JSON or Markdown)",
+            responses={200: {"content": {"application/json": {}, "text/markdown": {}}}})
+async def get_result(
+    job_id: str,
+    svc: ServicesDep,
+    who: PrincipalDep,
+    accept: Annotated[str | None, Header()] = None,
+) -> Response:
+    markdown = _wants_markdown(accept)
+    res = await run_in_threadpool(svc.store.result, who, job_id)
+    if markdown:
+        return PlainTextResponse(res.markdown, media_type="text/markdown; charset=utf-8")
+    return JSONResponse(res.body)
+
+
+@router.post("/{job_id}/cancel", summary="Cancel a job that has not finished")
+async def cancel_job(job_id: str, svc: ServicesDep, who: PrincipalDep) -> dict[str, Any]:
+    return await run_in_threadpool(svc.store.cancel, who, job_id)
+
+
+@router.get("/{job_id}/events", summary="The job's events, oldest first")
+async def job_events(
+    job_id: str,
+    svc: ServicesDep,
+    who: PrincipalDep,
+    after: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
+    return await run_in_threadpool(svc.store.events, who, job_id, after=after, limit=limit)

@@ -1,0 +1,277 @@
+"""Command line: start the service, manage keys, and summarize documents.
+
+Commands only wire: they call into core/, api/ and workers/ and print.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from lexgraph.core.config.settings import PROFILES, Settings, get_settings
+
+app = typer.Typer(help="lexgraph: verified, cited summaries of legal documents.",
+                  no_args_is_help=True, add_completion=False)
+keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+console = Console(stderr=True)
+out = Console()
+
+
+def _store(settings: Settings) -> Any:
+    from lexgraph.core.db.engine import make_engine
+    from lexgraph.core.db.migrate import upgrade
+    from lexgraph.core.jobs.store import JobStore
+    from lexgraph.core.storage.blobs import LocalBlobStore
+
+    settings.ensure_dirs()
+    engine = make_engine(settings.resolved_database_url)
+    upgrade(engine)
+    return JobStore(engine, LocalBlobStore(settings.resolved_blob_dir), settings)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations (also done automatically at start)."""
+    from lexgraph.core.db.engine import make_engine
+    from lexgraph.core.db.migrate import current_revision, upgrade
+
+    settings = get_settings()
+    settings.ensure_dirs()
+    engine = make_engine(settings.resolved_database_url)
+    upgrade(engine)
+    console.print(f"database at revision [bold]{current_revision(engine)}[/bold]")
+
+
+@keys_app.command("create")
+def keys_create(tenant: Annotated[str, typer.Option(help="Tenant the key belongs to.")]) -> None:
+    """Create an API key; it is printed once and stored only as a hash."""
+    key, who = _store(get_settings()).create_key(tenant)
+    console.print(f"key for tenant [bold]{who.tenant_name}[/bold] (shown once, keep it safe):")
+    out.print(key, soft_wrap=True, highlight=False)
+
+
+@app.command()
+def api(
+    host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes.")] = None,
+) -> None:
+    """Serve the HTTP API."""
+    import uvicorn
+
+    settings = get_settings()
+    settings.ensure_dirs()
+    _store(settings)  # migrate once before worker processes start
+    uvicorn.run("lexgraph.api.app:create_app", factory=True, host=host or settings.api_host,
+                port=port or settings.api_port, workers=workers or settings.api_workers,
+                log_level="warning", access_log=False)
+
+
+@app.command()
+def worker(
+    queues: Annotated[str, typer.Option(help="Comma-separated queues.")] = "orchestrate,webhooks",
+    concurrency: Annotated[int | None, typer.Option(help="Threads.")] = None,
+    loglevel: Annotated[str, typer.Option(help="Log level.")] = "INFO",
+) -> None:
+    """Run a Celery worker (thread pool) on the given queues."""
+    from lexgraph.workers.celery_app import QUEUES, make_celery
+
+    wanted = [q.strip() for q in queues.split(",") if q.strip()]
+    unknown = [q for q in wanted if q not in QUEUES]
+    if unknown or not wanted:
+        raise typer.BadParameter(f"queues must be among {', '.join(QUEUES)}", param_hint="--queues")
+    settings = get_settings()
+    celery = make_celery(settings)
+    celery.worker_main([
+        "worker", "-Q", ",".join(wanted), "--pool", "threads",
+        "-c", str(concurrency or settings.worker_concurrency), "--loglevel", loglevel,
+        "--without-gossip", "--without-mingle", "--without-heartbeat",
+        "-n", f"lexgraph-{'-'.join(wanted)}-{os.getpid()}@%h",
+    ])
+
+
+# Embedded stack -----------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def _stack(settings: Settings, port: int, *, quiet: bool) -> Iterator[list[subprocess.Popen[bytes]]]:
+    env = {**os.environ, "LEXGRAPH_DATA_DIR": str(settings.data_dir)}
+    sink = subprocess.DEVNULL if quiet else None
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "lexgraph", "api", "--port", str(port),
+                          "--host", "127.0.0.1"], env=env, stdout=sink, stderr=sink),
+        subprocess.Popen([sys.executable, "-m", "lexgraph", "worker", "--queues",
+                          "orchestrate,webhooks,inference", "--loglevel", "WARNING"],
+                         env=env, stdout=sink, stderr=sink),
+    ]
+    try:
+        yield procs
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        for proc in procs:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _wait_ready(base: str, procs: list[subprocess.Popen[bytes]], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for proc in procs:
+            if proc.poll() is not None:
+                raise typer.Exit(_fail(f"a service process exited early (code {proc.returncode})"))
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise typer.Exit(_fail("the embedded service did not become ready"))
+
+
+def _fail(message: str) -> int:
+    console.print(f"[red]error:[/red] {message}")
+    return 1
+
+
+@app.command()
+def up(
+    port: Annotated[int | None, typer.Option(help="API port.")] = None,
+) -> None:
+    """Run the API and workers together on this machine; Ctrl-C stops them all."""
+    settings = get_settings()
+    _store(settings)
+    port = port or settings.api_port
+    with _stack(settings, port, quiet=False) as procs:
+        console.print(f"lexgraph is up at [bold]http://127.0.0.1:{port}[/bold] "
+                      f"(data in {settings.data_dir}); Ctrl-C stops it")
+        try:
+            while all(p.poll() is None for p in procs):
+                time.sleep(0.5)
+            console.print("[red]a service process stopped; shutting down[/red]")
+        except KeyboardInterrupt:
+            console.print("stopping…")
+
+
+def _local_key(settings: Settings) -> str:
+    """The embedded stack's own key, created on first use and kept owner-readable only."""
+    path = settings.data_dir / "local-api-key"
+    if path.exists():
+        return path.read_text().strip()
+    key, _ = _store(settings).create_key("local")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key + "\n")
+    return key
+
+
+def _submit_and_follow(client: httpx.Client, files: list[Path], matter: str, profile: str,
+                       instructions: str | None) -> dict[str, Any]:
+    data = {"matter": matter, "profile": profile}
+    if instructions:
+        data["instructions"] = instructions
+    with contextlib.ExitStack() as stack:
+        parts = [("files", (f.name, stack.enter_context(f.open("rb")))) for f in files]
+        resp = client.post("/v1/jobs", data=data, files=parts)
+    if resp.status_code != 202:
+        raise typer.Exit(_fail(_problem_text(resp)))
+    job = resp.json()
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                  TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task("queued", total=1.0)
+        while job["status"] in ("queued", "running"):
+            time.sleep(0.25)
+            job = client.get(f"/v1/jobs/{job['id']}").json()
+            bar.update(task, completed=job["progress"],
+                       description=job["stage"] or job["status"])
+    return dict(job)
+
+
+def _problem_text(resp: httpx.Response) -> str:
+    try:
+        body = resp.json()
+        return f"{resp.status_code} {body.get('title', '')}: {body.get('detail', '')}"
+    except ValueError:
+        return f"{resp.status_code}: {resp.text[:200]}"
+
+
+@app.command()
+def summarize(
+    files: Annotated[list[Path], typer.Argument(help="Documents (PDF, DOCX, HTML, Markdown, TXT).")],
+    matter: Annotated[str, typer.Option(help="Matter the documents belong to.")] = "default",
+    profile: Annotated[str, typer.Option(help=f"One of {', '.join(PROFILES)}.")] = "general",
+    instructions: Annotated[str | None, typer.Option(help="Extra instructions.")] = None,
+    url: Annotated[str | None, typer.Option(help="A running lexgraph API; default: start "
+                                                  "an embedded one for this command.")] = None,
+    api_key: Annotated[str | None, typer.Option(envvar="LEXGRAPH_API_KEY",
+                                                 help="Key for --url.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result.")] = False,
+) -> None:
+    """Submit documents as one job, show its progress and print the result."""
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise typer.Exit(_fail(f"not a file: {', '.join(missing)}"))
+    if profile not in PROFILES:
+        raise typer.Exit(_fail(f"--profile must be one of {', '.join(PROFILES)}"))
+    settings = get_settings()
+
+    def run(base: str, key: str) -> None:
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"},
+                          timeout=60) as client:
+            job = _submit_and_follow(client, files, matter, profile, instructions)
+            if job["status"] != "succeeded":
+                error = (job.get("error") or {}).get("message", job["status"])
+                raise typer.Exit(_fail(f"job {job['id']} {job['status']}: {error}"))
+            accept = "application/json" if as_json else "text/markdown"
+            res = client.get(f"/v1/jobs/{job['id']}/result", headers={"Accept": accept})
+            if as_json:
+                out.print_json(json.dumps(res.json()))
+            elif out.is_terminal:
+                out.print(Markdown(res.text))
+            else:
+                out.print(res.text, markup=False, highlight=False, end="")
+            console.print(f"job {job['id']} succeeded")
+
+    if url:
+        if not api_key:
+            raise typer.Exit(_fail("--url needs an API key: --api-key or LEXGRAPH_API_KEY"))
+        run(url.rstrip("/"), api_key)
+        return
+    key = _local_key(settings)
+    port = _free_port()
+    console.print(f"starting embedded lexgraph (data in {settings.data_dir})…")
+    with _stack(settings, port, quiet=True) as procs:
+        base = f"http://127.0.0.1:{port}"
+        _wait_ready(base, procs)
+        run(base, key)
+
+
+def main() -> None:
+    app()

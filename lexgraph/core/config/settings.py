@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Profile = Literal["contract", "court_opinion", "legislation", "general"]
+PROFILES: tuple[str, ...] = ("contract", "court_opinion", "legislation", "general")
+
+
+class Settings(BaseSettings):
+    """Everything an operator may change. Defaults run embedded: SQLite files under ``./var``."""
+
+    model_config = SettingsConfigDict(env_prefix="LEXGRAPH_", env_file=None, extra="ignore")
+
+    data_dir: Path = Field(Path("var"), description="Where embedded state lives.")
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the jobs database; default: SQLite in data_dir. "
+        "Production: postgresql+psycopg://user@host/db",
+    )
+    broker_url: str | None = Field(
+        None,
+        description="Celery broker; default: SQLite through kombu's sqla transport. "
+        "Production: redis://host:6379/0",
+    )
+    checkpoint_url: str | None = Field(
+        None,
+        description="Where LangGraph checkpoints go; default: beside the jobs database "
+        "(a separate SQLite file embedded, the same PostgreSQL database in production).",
+    )
+    blob_dir: Path | None = Field(None, description="Uploaded originals; default data_dir/blobs.")
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    api_workers: int = Field(1, ge=1, description="Uvicorn worker processes for `lexgraph api`.")
+    public_url: str | None = Field(None, description="Base URL used in links; default from host.")
+
+    # Intake limits.
+    max_upload_bytes: int = Field(50 * 1024 * 1024, ge=1, description="Whole request body.")
+    max_documents: int = Field(20, ge=1, description="Documents per job.")
+    max_pages: int = Field(
+        1000, ge=1, description="Pages per job (PDF pages; 3,000 characters count as a page "
+        "for text formats)."
+    )
+    max_instructions_chars: int = 4000
+    auto_migrate: bool = Field(True, description="Apply database migrations at start.")
+    idempotency_ttl_hours: float = Field(24.0, ge=24.0, description="Kept at least 24 h.")
+
+    # Job execution.
+    job_lease_seconds: float = Field(
+        120.0, gt=0, description="A running job whose worker stops heartbeating for this long "
+        "is handed to another worker."
+    )
+    redispatch_after_seconds: float = Field(
+        300.0, gt=0, description="A queued job not picked up for this long is sent again."
+    )
+    sweep_interval_seconds: float = Field(15.0, gt=0)
+    redis_visibility_timeout: int = Field(
+        6 * 3600, description="Seconds before Redis redelivers an unacknowledged task; "
+        "longer than the longest job."
+    )
+    worker_concurrency: int = Field(2, ge=1)
+    node_pause_seconds: float = Field(
+        0.0, ge=0, description="Pause after each graph node; for crash-recovery drills and demos."
+    )
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    # Derived locations -------------------------------------------------------------------
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'lexgraph.db'}"
+
+    @property
+    def resolved_broker_url(self) -> str:
+        return self.broker_url or f"sqla+sqlite:///{self.data_dir / 'broker.db'}"
+
+    @property
+    def resolved_checkpoint_url(self) -> str:
+        if self.checkpoint_url:
+            return self.checkpoint_url
+        if self.is_sqlite:
+            return f"sqlite:///{self.data_dir / 'checkpoints.db'}"
+        return self.resolved_database_url
+
+    @property
+    def resolved_blob_dir(self) -> Path:
+        return (self.blob_dir or self.data_dir / "blobs").expanduser().resolve()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def broker_is_redis(self) -> bool:
+        return self.resolved_broker_url.startswith(("redis://", "rediss://"))
+
+    def ensure_dirs(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.resolved_blob_dir.mkdir(parents=True, exist_ok=True)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

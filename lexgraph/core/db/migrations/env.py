@@ -1,0 +1,27 @@
+"""Alembic environment: the URL comes from the caller (``lexgraph migrate``), never a file."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from lexgraph.core.db.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run() -> None:
+    connection = config.attributes.get("connection")
+    if connection is None:
+        raise RuntimeError("run migrations through lexgraph.core.db.migrate.upgrade()")
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+run()

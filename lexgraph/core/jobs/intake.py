@@ -1,0 +1,106 @@
+"""Validate a submission against the operator's limits before anything is written."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from lexgraph.core.config.settings import PROFILES, Settings
+from lexgraph.core.errors import PayloadTooLarge, Unprocessable
+from lexgraph.core.ingest.sniff import sniff
+
+
+@dataclass(frozen=True)
+class UploadedDocument:
+    filename: str
+    data: bytes
+    declared_type: str | None = None
+
+
+@dataclass(frozen=True)
+class PreparedDocument:
+    filename: str
+    data: bytes
+    media_type: str
+    pages: int
+    sha256: str
+
+
+@dataclass
+class Submission:
+    matter: str
+    profile: str = "general"
+    instructions: str | None = None
+    webhook_url: str | None = None
+    documents: list[UploadedDocument] = field(default_factory=list)
+
+    def fingerprint(self, prepared: list[PreparedDocument]) -> str:
+        """What makes two submissions 'the same request' for Idempotency-Key.
+
+        Computed from the parsed request, not raw bytes: multipart boundaries differ between
+        retries of one logical request.
+        """
+        canonical = {
+            "matter": self.matter,
+            "profile": self.profile,
+            "instructions": self.instructions,
+            "webhook_url": self.webhook_url,
+            "documents": [[d.filename, d.sha256] for d in prepared],
+        }
+        return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+
+
+def _clean_filename(name: str, index: int) -> str:
+    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    name = "".join(ch for ch in name if ch.isprintable())
+    return name[:400] or f"document-{index + 1}"
+
+
+def validate(sub: Submission, settings: Settings) -> list[PreparedDocument]:
+    errors: list[dict[str, str]] = []
+    matter = sub.matter.strip() if sub.matter else ""
+    if not matter:
+        errors.append({"field": "matter", "message": "a matter name is required"})
+    elif len(matter) > 200:
+        errors.append({"field": "matter", "message": "at most 200 characters"})
+    sub.matter = matter
+    if sub.profile not in PROFILES:
+        errors.append({"field": "profile", "message": f"one of {', '.join(PROFILES)}"})
+    if sub.instructions is not None and len(sub.instructions) > settings.max_instructions_chars:
+        errors.append({"field": "instructions",
+                       "message": f"at most {settings.max_instructions_chars} characters"})
+    if sub.webhook_url is not None:
+        parts = urlsplit(sub.webhook_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            errors.append({"field": "webhook_url", "message": "an absolute http(s) URL"})
+    if errors:
+        raise Unprocessable(
+            "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors
+        )
+    if not sub.documents:
+        raise Unprocessable("at least one document is required", errors=[
+            {"field": "documents", "message": "at least one document is required"}])
+    if len(sub.documents) > settings.max_documents:
+        raise PayloadTooLarge(
+            f"{len(sub.documents)} documents sent; at most {settings.max_documents} per job"
+        )
+    prepared: list[PreparedDocument] = []
+    total_pages = 0
+    for index, doc in enumerate(sub.documents):
+        filename = _clean_filename(doc.filename, index)
+        found = sniff(filename, doc.data, doc.declared_type)
+        total_pages += found.pages
+        prepared.append(PreparedDocument(
+            filename=filename,
+            data=doc.data,
+            media_type=found.media_type,
+            pages=found.pages,
+            sha256=hashlib.sha256(doc.data).hexdigest(),
+        ))
+    if total_pages > settings.max_pages:
+        raise PayloadTooLarge(
+            f"the documents have {total_pages} pages; at most {settings.max_pages} per job"
+        )
+    return prepared

@@ -1,0 +1,170 @@
+"""Worker-side job transitions, each guarded by the worker's lease.
+
+A worker owns a job while its lease is fresh. A worker that dies stops heartbeating; once the
+lease lapses, the sweeper sends the job again and another worker claims it and resumes the
+graph from its last checkpoint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Engine, and_, delete, or_, select, update
+from sqlalchemy.orm import sessionmaker
+
+from lexgraph.core.db.models import Document, IdempotencyRecord, Job, JobStatus, Result, utcnow
+from lexgraph.core.jobs.events import emit
+
+
+@dataclass(frozen=True)
+class DocumentRef:
+    id: str
+    filename: str
+    media_type: str
+    blob_key: str
+    pages: int
+    size: int
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    id: str
+    tenant_id: str
+    matter: str
+    profile: str
+    instructions: str | None
+    attempt: int
+    documents: list[DocumentRef]
+
+
+class Lifecycle:
+    def __init__(self, engine: Engine, lease_seconds: float) -> None:
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self.lease = timedelta(seconds=lease_seconds)
+
+    def claim(self, job_id: str, owner: str) -> ClaimedJob | None:
+        """Take the job if it is queued or its previous owner's lease has lapsed."""
+        now = utcnow()
+        with self.sessions.begin() as s:
+            res = s.execute(update(Job).where(
+                Job.id == job_id,
+                or_(Job.status == JobStatus.queued.value,
+                    and_(Job.status == JobStatus.running.value, Job.lease_expires_at < now)),
+            ).values(status=JobStatus.running.value, lease_owner=owner,
+                     lease_expires_at=now + self.lease, attempts=Job.attempts + 1,
+                     updated_at=now))
+            if res.rowcount != 1:
+                return None
+            job = s.execute(select(Job).where(Job.id == job_id)).scalar_one()
+            if job.started_at is None:
+                job.started_at = now
+            emit(s, job.id, job.tenant_id, "job.started", status="running",
+                 attempt=job.attempts, resumed=job.attempts > 1)
+            docs = s.execute(select(Document).where(Document.job_id == job_id)
+                             .order_by(Document.position)).scalars()
+            return ClaimedJob(
+                id=job.id, tenant_id=job.tenant_id, matter=job.matter.name, profile=job.profile,
+                instructions=job.instructions, attempt=job.attempts,
+                documents=[DocumentRef(d.id, d.filename, d.media_type, d.blob_key, d.pages,
+                                       d.size) for d in docs],
+            )
+
+    def _owned(self, job_id: str, owner: str) -> Any:
+        return and_(Job.id == job_id, Job.lease_owner == owner,
+                    Job.status == JobStatus.running.value)
+
+    def heartbeat(self, job_id: str, owner: str) -> bool:
+        """Extend the lease; False when the job was cancelled or taken over."""
+        now = utcnow()
+        with self.sessions.begin() as s:
+            res = s.execute(update(Job).where(self._owned(job_id, owner))
+                            .values(lease_expires_at=now + self.lease))
+            return res.rowcount == 1
+
+    def progress(self, job_id: str, owner: str, *, stage: str, progress: float,
+                 **data: Any) -> bool:
+        now = utcnow()
+        with self.sessions.begin() as s:
+            res = s.execute(update(Job).where(self._owned(job_id, owner)).values(
+                stage=stage, progress=progress, updated_at=now,
+                lease_expires_at=now + self.lease))
+            if res.rowcount != 1:
+                return False
+            tenant_id = s.execute(select(Job.tenant_id).where(Job.id == job_id)).scalar_one()
+            emit(s, job_id, tenant_id, "job.progress", stage=stage,
+                 progress=round(progress, 4), **data)
+            return True
+
+    def complete(self, job_id: str, owner: str, body: dict[str, Any], markdown: str) -> bool:
+        now = utcnow()
+        with self.sessions.begin() as s:
+            res = s.execute(update(Job).where(self._owned(job_id, owner)).values(
+                status=JobStatus.succeeded.value, progress=1.0, stage="done", finished_at=now,
+                updated_at=now, lease_owner=None, lease_expires_at=None, error=None))
+            if res.rowcount != 1:
+                return False
+            # One result per job: the primary key makes a second insert impossible, and a
+            # resumed run that reaches here finds the job already succeeded above.
+            if s.get(Result, job_id) is None:
+                s.add(Result(job_id=job_id, body=body, markdown=markdown, created_at=now))
+            tenant_id = s.execute(select(Job.tenant_id).where(Job.id == job_id)).scalar_one()
+            emit(s, job_id, tenant_id, "job.completed", status="succeeded")
+            return True
+
+    def fail(self, job_id: str, owner: str, code: str, message: str) -> bool:
+        now = utcnow()
+        with self.sessions.begin() as s:
+            res = s.execute(update(Job).where(self._owned(job_id, owner)).values(
+                status=JobStatus.failed.value, finished_at=now, updated_at=now,
+                lease_owner=None, lease_expires_at=None,
+                error={"code": code, "message": message}))
+            if res.rowcount != 1:
+                return False
+            tenant_id = s.execute(select(Job.tenant_id).where(Job.id == job_id)).scalar_one()
+            emit(s, job_id, tenant_id, "job.failed", status="failed", code=code,
+                 message=message)
+            return True
+
+    def release(self, job_id: str, owner: str) -> None:
+        """Hand a job back to the queue (graceful shutdown mid-job)."""
+        with self.sessions.begin() as s:
+            s.execute(update(Job).where(self._owned(job_id, owner)).values(
+                status=JobStatus.queued.value, lease_owner=None, lease_expires_at=None,
+                dispatched_at=None))
+
+    def status(self, job_id: str) -> str | None:
+        with self.sessions() as s:
+            return s.execute(select(Job.status).where(Job.id == job_id)).scalar()
+
+    def due_for_dispatch(self, redispatch_after: timedelta, limit: int = 100) -> list[str]:
+        """Jobs that need (re)sending: never sent, sent long ago, or whose worker died.
+
+        Each returned job has its ``dispatched_at`` stamped in the same statement, so two
+        sweepers never both resend it.
+        """
+        now = utcnow()
+        stale = now - redispatch_after
+        due = or_(
+            and_(Job.status == JobStatus.queued.value,
+                 or_(Job.dispatched_at.is_(None), Job.dispatched_at < stale)),
+            and_(Job.status == JobStatus.running.value, Job.lease_expires_at < now,
+                 or_(Job.dispatched_at.is_(None), Job.dispatched_at < Job.lease_expires_at,
+                     Job.dispatched_at < stale)),
+        )
+        with self.sessions.begin() as s:
+            ids = list(s.execute(select(Job.id).where(due).order_by(Job.id).limit(limit))
+                       .scalars())
+            if not ids:
+                return []
+            res = s.execute(update(Job).where(Job.id.in_(ids), due).values(dispatched_at=now)
+                            .returning(Job.id))
+            return list(res.scalars())
+
+    def purge_idempotency(self) -> int:
+        """Drop idempotency records past their retention (at least 24 h)."""
+        with self.sessions.begin() as s:
+            res = s.execute(delete(IdempotencyRecord).where(
+                IdempotencyRecord.expires_at < utcnow()))
+            return res.rowcount or 0

@@ -1,0 +1,307 @@
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from lexgraph.core.config.settings import Settings
+from lexgraph.core.db.models import (
+    ApiKey,
+    Document,
+    IdempotencyRecord,
+    Job,
+    JobEvent,
+    JobStatus,
+    Matter,
+    Result,
+    Tenant,
+    utcnow,
+)
+from lexgraph.core.errors import Conflict, NotFound, Unauthorized, Unprocessable, UserError
+from lexgraph.core.ids import new_id
+from lexgraph.core.jobs.events import emit
+from lexgraph.core.jobs.intake import PreparedDocument, Submission, validate
+from lexgraph.core.jobs.views import event_resource, job_resource
+from lexgraph.core.storage.blobs import BlobStore
+
+KEY_PREFIX = "lxg_"
+
+
+@dataclass(frozen=True)
+class Principal:
+    tenant_id: str
+    tenant_name: str
+    key_id: str
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    status: int
+    headers: dict[str, str]
+    body: dict[str, Any]
+    replayed: bool
+    job_id: str
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _insert_ignore(session: Session, table: Any, values: dict[str, Any]) -> None:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        session.execute(pg_insert(table).values(**values).on_conflict_do_nothing())
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        session.execute(sqlite_insert(table).values(**values).on_conflict_do_nothing())
+
+
+def _as_aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything we store is UTC.
+    from datetime import UTC
+
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class JobStore:
+    """Tenant-scoped operations behind the API and CLI. Every query filters by tenant."""
+
+    def __init__(self, engine: Engine, blobs: BlobStore, settings: Settings) -> None:
+        self.engine = engine
+        self.blobs = blobs
+        self.settings = settings
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+
+    # Tenants and keys ---------------------------------------------------------------------
+
+    def create_key(self, tenant_name: str) -> tuple[str, Principal]:
+        """Create the tenant if needed and a new key for it; the key is returned only here."""
+        tenant_name = tenant_name.strip()
+        if not tenant_name:
+            raise Unprocessable("a tenant name is required")
+        key = KEY_PREFIX + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+        with self.sessions.begin() as s:
+            _insert_ignore(s, Tenant.__table__,
+                           {"id": new_id("ten"), "name": tenant_name, "created_at": utcnow()})
+            tenant = s.execute(select(Tenant).where(Tenant.name == tenant_name)).scalar_one()
+            api_key = ApiKey(id=new_id("key"), tenant_id=tenant.id, key_hash=hash_key(key),
+                             prefix=key[:10], created_at=utcnow())
+            s.add(api_key)
+        return key, Principal(tenant.id, tenant.name, api_key.id)
+
+    def authenticate(self, key: str | None) -> Principal:
+        if not key:
+            raise Unauthorized("send 'Authorization: Bearer <API key>'")
+        with self.sessions() as s:
+            row = s.execute(
+                select(ApiKey.id, ApiKey.tenant_id, Tenant.name, ApiKey.revoked_at)
+                .join(Tenant, Tenant.id == ApiKey.tenant_id)
+                .where(ApiKey.key_hash == hash_key(key))
+            ).first()
+        if row is None or row.revoked_at is not None:
+            raise Unauthorized("the API key is not valid; create one with 'lexgraph keys create'")
+        return Principal(row.tenant_id, row.name, row.id)
+
+    # Submission ---------------------------------------------------------------------------
+
+    def submit(self, who: Principal, sub: Submission, idempotency_key: str | None) -> SubmitOutcome:
+        prepared = validate(sub, self.settings)
+        fingerprint = sub.fingerprint(prepared)
+        if idempotency_key is not None:
+            stored = self._reserve_key(who, idempotency_key, fingerprint)
+            if stored is not None:
+                return stored
+        try:
+            return self._create_job(who, sub, prepared, idempotency_key)
+        except BaseException:
+            if idempotency_key is not None:
+                # Nothing was created, so a retry with the same key must be free to run.
+                with self.sessions.begin() as s:
+                    s.execute(delete(IdempotencyRecord).where(
+                        IdempotencyRecord.tenant_id == who.tenant_id,
+                        IdempotencyRecord.key == idempotency_key))
+            raise
+
+    def _reserve_key(self, who: Principal, key: str, fingerprint: str) -> SubmitOutcome | None:
+        if not key or len(key) > 255:
+            raise Unprocessable("Idempotency-Key must be 1 to 255 characters")
+        now = utcnow()
+        ttl = timedelta(hours=self.settings.idempotency_ttl_hours)
+        for _ in range(3):
+            try:
+                with self.sessions.begin() as s:
+                    s.add(IdempotencyRecord(tenant_id=who.tenant_id, key=key,
+                                            fingerprint=fingerprint, state="in_flight",
+                                            created_at=now, expires_at=now + ttl))
+                return None
+            except IntegrityError:
+                pass
+            with self.sessions.begin() as s:
+                rec = s.get(IdempotencyRecord, (who.tenant_id, key))
+                if rec is None:
+                    continue  # the first request failed and released the key: try again
+                if _as_aware(rec.expires_at) <= now:
+                    s.delete(rec)
+                    continue
+                if rec.fingerprint != fingerprint:
+                    raise Unprocessable(
+                        "this Idempotency-Key was already used with a different request; "
+                        "use a new key for a new request"
+                    )
+                if rec.state != "done":
+                    raise Conflict(
+                        "a request with this Idempotency-Key is still being processed; "
+                        "retry after it completes"
+                    )
+                headers = dict(rec.response_headers or {})
+                body = dict(rec.response_body or {})
+                return SubmitOutcome(rec.response_status or 202, headers, body, True,
+                                     str(body.get("id", "")))
+        raise Conflict("could not reserve the Idempotency-Key; retry")
+
+    def _matter_id(self, s: Session, tenant_id: str, name: str) -> str:
+        found = s.execute(select(Matter.id).where(
+            Matter.tenant_id == tenant_id, Matter.name == name)).scalar()
+        if found is not None:
+            return found
+        _insert_ignore(s, Matter.__table__, {"id": new_id("mat"), "tenant_id": tenant_id,
+                                             "name": name, "created_at": utcnow()})
+        return s.execute(select(Matter.id).where(
+            Matter.tenant_id == tenant_id, Matter.name == name)).scalar_one()
+
+    def _create_job(self, who: Principal, sub: Submission, prepared: list[PreparedDocument],
+                    idempotency_key: str | None) -> SubmitOutcome:
+        # Blobs first: they are content-addressed, so an aborted request leaves at most an
+        # unreferenced copy, never a job pointing at a missing file.
+        keys = [self.blobs.put(doc.data) for doc in prepared]
+        now = utcnow()
+        job_id = new_id("job")
+        with self.sessions.begin() as s:
+            matter_id = self._matter_id(s, who.tenant_id, sub.matter)
+            job = Job(id=job_id, tenant_id=who.tenant_id, matter_id=matter_id,
+                      status=JobStatus.queued.value, profile=sub.profile,
+                      instructions=sub.instructions, webhook_url=sub.webhook_url, progress=0.0,
+                      attempts=0, created_at=now, updated_at=now, dispatched_at=now)
+            job.documents = [
+                Document(id=new_id("doc"), job_id=job_id, position=i, filename=d.filename,
+                         media_type=d.media_type, size=len(d.data), sha256=d.sha256,
+                         blob_key=key, pages=d.pages)
+                for i, (d, key) in enumerate(zip(prepared, keys, strict=True))
+            ]
+            s.add(job)
+            emit(s, job_id, who.tenant_id, "job.queued", status="queued")
+            body = job_resource(job, matter_name=sub.matter)
+            headers = {"Location": f"/v1/jobs/{job_id}"}
+            if idempotency_key is not None:
+                s.execute(update(IdempotencyRecord).where(
+                    IdempotencyRecord.tenant_id == who.tenant_id,
+                    IdempotencyRecord.key == idempotency_key,
+                ).values(state="done", response_status=202, response_headers=headers,
+                         response_body=body))
+        return SubmitOutcome(202, headers, body, False, job_id)
+
+    # Queries ------------------------------------------------------------------------------
+
+    def _job(self, s: Session, who: Principal, job_id: str) -> Job:
+        job = s.execute(select(Job).where(Job.id == job_id, Job.tenant_id == who.tenant_id)
+                        ).scalar()
+        if job is None:
+            raise NotFound(f"no job {job_id!r}")
+        return job
+
+    def get_job(self, who: Principal, job_id: str) -> dict[str, Any]:
+        with self.sessions() as s:
+            return job_resource(self._job(s, who, job_id))
+
+    def list_jobs(self, who: Principal, *, status: str | None = None, matter: str | None = None,
+                  limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
+        if status is not None and status not in JobStatus.__members__:
+            raise Unprocessable(f"status must be one of {', '.join(JobStatus.__members__)}")
+        limit = max(1, min(limit, 200))
+        with self.sessions() as s:
+            q = select(Job).where(Job.tenant_id == who.tenant_id)
+            if status:
+                q = q.where(Job.status == status)
+            if matter:
+                q = q.join(Matter, Matter.id == Job.matter_id).where(Matter.name == matter)
+            if cursor:
+                q = q.where(Job.id < _decode_cursor(cursor))
+            jobs = list(s.execute(q.order_by(Job.id.desc()).limit(limit + 1)).scalars())
+            more = len(jobs) > limit
+            jobs = jobs[:limit]
+            return {
+                "object": "list",
+                "data": [job_resource(j) for j in jobs],
+                "next_cursor": _encode_cursor(jobs[-1].id) if more and jobs else None,
+            }
+
+    def cancel(self, who: Principal, job_id: str) -> dict[str, Any]:
+        with self.sessions.begin() as s:
+            job = self._job(s, who, job_id)
+            if JobStatus(job.status).terminal:
+                raise Conflict(f"job {job_id!r} is already {job.status} and cannot be cancelled")
+            now = utcnow()
+            res = s.execute(update(Job).where(Job.id == job_id, Job.status == job.status).values(
+                status=JobStatus.cancelled.value, finished_at=now, updated_at=now,
+                lease_owner=None, lease_expires_at=None))
+            if res.rowcount != 1:
+                raise Conflict(f"job {job_id!r} changed state; retry")
+            emit(s, job_id, who.tenant_id, "job.cancelled", status="cancelled",
+                 previous=job.status)
+            s.flush()
+            s.refresh(job)
+            return job_resource(job)
+
+    def events(self, who: Principal, job_id: str, *, after: int = 0,
+               limit: int = 100) -> dict[str, Any]:
+        limit = max(1, min(limit, 500))
+        with self.sessions() as s:
+            self._job(s, who, job_id)
+            rows = list(s.execute(select(JobEvent).where(
+                JobEvent.job_id == job_id, JobEvent.id > after
+            ).order_by(JobEvent.id).limit(limit)).scalars())
+            return {"object": "list", "data": [event_resource(e) for e in rows],
+                    "next_after": rows[-1].id if len(rows) == limit else None}
+
+    def result(self, who: Principal, job_id: str) -> Result:
+        with self.sessions() as s:
+            job = self._job(s, who, job_id)
+            res = s.get(Result, job_id)
+            if res is None:
+                if job.status == JobStatus.failed.value:
+                    detail = (job.error or {}).get("message", "the job failed")
+                    raise Conflict(f"job {job_id!r} failed and has no result: {detail}")
+                raise Conflict(f"job {job_id!r} is {job.status}; its result is not ready yet")
+            return res
+
+    def mark_undispatched(self, job_id: str) -> None:
+        with self.sessions.begin() as s:
+            s.execute(update(Job).where(Job.id == job_id).values(dispatched_at=None))
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+
+
+def _encode_cursor(job_id: str) -> str:
+    return base64.urlsafe_b64encode(job_id.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> str:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        raw = ""
+    if not raw.startswith("job_"):
+        raise UserError("the cursor is not valid; pass next_cursor from a previous page")
+    return raw

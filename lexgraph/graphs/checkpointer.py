@@ -1,0 +1,35 @@
+"""Durable LangGraph checkpointers: SQLite (embedded) and PostgreSQL (production)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from lexgraph.core.errors import ConfigError
+
+
+def open_checkpointer(url: str) -> tuple[Any, Any]:
+    """Return (checkpointer, closer). Tables are created on first use."""
+    if url.startswith("sqlite:///"):
+        from langgraph.checkpoint.sqlite import SqliteSaver
+
+        path = Path(url[len("sqlite:///"):])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        saver = SqliteSaver(conn)
+        saver.setup()
+        return saver, conn.close
+    if url.startswith(("postgresql", "postgres://")):
+        from langgraph.checkpoint.postgres import PostgresSaver
+        from psycopg.rows import dict_row
+        from psycopg_pool import ConnectionPool
+
+        conninfo = "postgresql://" + url.split("://", 1)[1]
+        pool = ConnectionPool(conninfo, min_size=1, max_size=8, open=True, kwargs={
+            "autocommit": True, "prepare_threshold": 0, "row_factory": dict_row})
+        saver = PostgresSaver(pool)  # type: ignore[arg-type]
+        saver.setup()
+        return saver, pool.close
+    raise ConfigError(f"unsupported checkpoint URL {url.split(':', 1)[0]!r}")

@@ -1,0 +1,112 @@
+"""Run one job through the graph: claim, resume from the last checkpoint, report, complete."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from typing import Any
+
+from lexgraph.core.errors import JobError
+from lexgraph.core.jobs.lifecycle import ClaimedJob, Lifecycle
+from lexgraph.graphs.builder import PROGRESS
+from lexgraph.graphs.state import DocumentInput, GraphContext, JobState
+
+log = logging.getLogger(__name__)
+
+
+def worker_identity() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+class _Heartbeat:
+    """Keeps the lease fresh while a node runs; notices cancellation between beats."""
+
+    def __init__(self, lifecycle: Lifecycle, job_id: str, owner: str, every: float) -> None:
+        self._stop = threading.Event()
+        self.lost = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(lifecycle, job_id, owner, every),
+                                        daemon=True, name=f"heartbeat-{job_id}")
+
+    def _run(self, lifecycle: Lifecycle, job_id: str, owner: str, every: float) -> None:
+        while not self._stop.wait(every):
+            try:
+                if not lifecycle.heartbeat(job_id, owner):
+                    self.lost.set()
+                    return
+            except Exception:  # a database hiccup must not kill the job; the lease is long
+                log.warning("heartbeat for %s failed", job_id, exc_info=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+class JobRunner:
+    def __init__(self, graph: Any, lifecycle: Lifecycle, context: GraphContext) -> None:
+        self.graph = graph
+        self.lifecycle = lifecycle
+        self.context = context
+
+    def run(self, job_id: str, owner: str | None = None) -> str:
+        """Run or resume ``job_id``; returns what happened (for logs and tests)."""
+        owner = owner or worker_identity()
+        claimed = self.lifecycle.claim(job_id, owner)
+        if claimed is None:
+            return f"skipped: {self.lifecycle.status(job_id) or 'unknown job'}"
+        settings = self.context.settings
+        every = max(0.2, settings.job_lease_seconds / 4)
+        try:
+            with _Heartbeat(self.lifecycle, job_id, owner, every) as beat:
+                outcome = self._drive(claimed, owner, beat)
+        except JobError as exc:
+            self.lifecycle.fail(job_id, owner, exc.code, exc.message)
+            return f"failed: {exc.code}"
+        except Exception as exc:
+            log.exception("job %s crashed", job_id)
+            self.lifecycle.fail(job_id, owner, "internal_error",
+                                f"the job stopped on an unexpected error ({type(exc).__name__}); "
+                                "the operators' logs have the details")
+            return "failed: internal_error"
+        return outcome
+
+    def _drive(self, job: ClaimedJob, owner: str, beat: _Heartbeat) -> str:
+        config: dict[str, Any] = {"configurable": {"thread_id": job.id}}
+        snapshot = self.graph.get_state(config)
+        if snapshot.values and not snapshot.next:
+            graph_input: JobState | None = None  # finished earlier; only the commit is missing
+        elif snapshot.values:
+            graph_input = None  # resume after the last checkpointed node
+            log.info("job %s resumes before %s", job.id, snapshot.next)
+        else:
+            graph_input = JobState(
+                job_id=job.id, matter=job.matter, profile=job.profile,
+                instructions=job.instructions, timings_ms={}, log=[],
+                inputs=[DocumentInput(id=d.id, filename=d.filename, media_type=d.media_type,
+                                      blob_key=d.blob_key, pages=d.pages, size=d.size)
+                        for d in job.documents],
+            )
+        if graph_input is not None or snapshot.next:
+            for update in self.graph.stream(graph_input, config, context=self.context,
+                                            stream_mode="updates", durability="sync"):
+                for node, values in update.items():
+                    timing = (values or {}).get("timings_ms", {}).get(node)
+                    if not self.lifecycle.progress(job.id, owner, stage=node,
+                                                   progress=PROGRESS.get(node, 0.0),
+                                                   node=node, duration_ms=timing,
+                                                   attempt=job.attempt):
+                        return "stopped: cancelled or taken over"
+                if beat.lost.is_set():
+                    return "stopped: cancelled or taken over"
+                if self.context.settings.node_pause_seconds:
+                    time.sleep(self.context.settings.node_pause_seconds)
+        final = self.graph.get_state(config).values
+        if not self.lifecycle.complete(job.id, owner, final["result"], final["markdown"]):
+            return "stopped: cancelled or taken over"
+        return "succeeded"

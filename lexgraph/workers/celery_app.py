@@ -1,0 +1,36 @@
+"""Build the Celery app from Settings. Sending tasks needs only this module (no task code)."""
+
+from __future__ import annotations
+
+from celery import Celery
+from kombu import Queue
+
+from lexgraph.core.config.settings import Settings
+
+QUEUES = ("orchestrate", "inference", "webhooks")
+
+
+def make_celery(settings: Settings) -> Celery:
+    app = Celery("lexgraph", broker=settings.resolved_broker_url,
+                 include=["lexgraph.workers.tasks"])
+    options: dict[str, object] = {}
+    if settings.broker_is_redis:
+        # A task is redelivered only if unacknowledged for this long; it must outlast the
+        # longest job, or a healthy long job would be started twice.
+        options["visibility_timeout"] = settings.redis_visibility_timeout
+    app.conf.update(
+        task_queues=[Queue(name) for name in QUEUES],
+        task_default_queue="orchestrate",
+        task_routes={"lexgraph.run_job": {"queue": "orchestrate"}},
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        task_ignore_result=True,
+        worker_prefetch_multiplier=1,
+        broker_transport_options=options,
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+        worker_send_task_events=False,
+        task_send_sent_event=False,
+    )
+    app.conf.lexgraph_settings = settings
+    return app

@@ -1,0 +1,51 @@
+"""The per-process service container of a worker, built once on first use."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from lexgraph.core.config.settings import Settings
+from lexgraph.core.db.engine import make_engine
+from lexgraph.core.db.migrate import upgrade
+from lexgraph.core.jobs.lifecycle import Lifecycle
+from lexgraph.core.storage.blobs import LocalBlobStore
+from lexgraph.graphs.builder import build_graph
+from lexgraph.graphs.checkpointer import open_checkpointer
+from lexgraph.graphs.runner import JobRunner
+from lexgraph.graphs.state import GraphContext
+
+
+@dataclass
+class WorkerServices:
+    settings: Settings
+    lifecycle: Lifecycle
+    runner: JobRunner
+    close: Any
+
+
+_lock = threading.Lock()
+_services: WorkerServices | None = None
+
+
+def get_services(settings: Settings) -> WorkerServices:
+    global _services
+    with _lock:
+        if _services is None:
+            settings.ensure_dirs()
+            engine = make_engine(settings.resolved_database_url)
+            if settings.auto_migrate:
+                upgrade(engine)
+            lifecycle = Lifecycle(engine, settings.job_lease_seconds)
+            saver, close_saver = open_checkpointer(settings.resolved_checkpoint_url)
+            context = GraphContext(settings=settings,
+                                   blobs=LocalBlobStore(settings.resolved_blob_dir))
+            runner = JobRunner(build_graph(saver), lifecycle, context)
+
+            def close() -> None:
+                close_saver()
+                engine.dispose()
+
+            _services = WorkerServices(settings, lifecycle, runner, close)
+        return _services

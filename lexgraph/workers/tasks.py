@@ -1,0 +1,82 @@
+"""Celery tasks and the orchestrator's sweeper."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+from typing import Any
+
+from celery import Task, shared_task
+from celery.signals import worker_ready, worker_shutdown
+
+from lexgraph.core.config.settings import Settings
+from lexgraph.workers.services import get_services
+
+log = logging.getLogger(__name__)
+
+
+def _settings(task: Task) -> Settings:
+    settings: Settings = task.app.conf.lexgraph_settings
+    return settings
+
+
+@shared_task(name="lexgraph.run_job", bind=True)
+def run_job(self: Task, job_id: str) -> str:
+    outcome = get_services(_settings(self)).runner.run(job_id)
+    log.info("job %s: %s", job_id, outcome)
+    return outcome
+
+
+class Sweeper(threading.Thread):
+    """Re-sends jobs that were never delivered or whose worker died (lease lapsed).
+
+    Runs in every orchestrator worker; the database update that picks a job stamps it, so
+    concurrent sweepers never both resend the same job.
+    """
+
+    def __init__(self, app: Any, settings: Settings) -> None:
+        super().__init__(daemon=True, name="lexgraph-sweeper")
+        self.app = app
+        self.settings = settings
+        self.stopping = threading.Event()
+
+    def sweep_once(self) -> list[str]:
+        services = get_services(self.settings)
+        due = services.lifecycle.due_for_dispatch(
+            timedelta(seconds=self.settings.redispatch_after_seconds))
+        for job_id in due:
+            self.app.send_task("lexgraph.run_job", args=[job_id], queue="orchestrate")
+        services.lifecycle.purge_idempotency()
+        if due:
+            log.info("re-sent %d job(s): %s", len(due), ", ".join(due))
+        return due
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                self.sweep_once()
+            except Exception:
+                log.warning("sweep failed; retrying", exc_info=True)
+            self.stopping.wait(self.settings.sweep_interval_seconds)
+
+
+_sweeper: Sweeper | None = None
+
+
+@worker_ready.connect
+def _start_sweeper(sender: Any = None, **_: Any) -> None:
+    global _sweeper
+    consumer = getattr(sender, "consumer", None) or sender
+    queues = {q.name for q in consumer.task_consumer.queues} if consumer else set()
+    if "orchestrate" not in queues:
+        return
+    app = consumer.app
+    _sweeper = Sweeper(app, app.conf.lexgraph_settings)
+    _sweeper.start()
+
+
+@worker_shutdown.connect
+def _stop_sweeper(**_: Any) -> None:
+    if _sweeper is not None:
+        _sweeper.stopping.set()

@@ -1,0 +1,142 @@
+"""Shared fixtures: the network guard, per-run PostgreSQL database and Redis DB, settings."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lexgraph.core.config.settings import Settings
+
+REQUIRE_SERVICES = os.environ.get("LEXGRAPH_REQUIRE_SERVICES") == "1"
+PG_ADMIN_URL = os.environ.get("LEXGRAPH_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_HOST = os.environ.get("LEXGRAPH_TEST_REDIS_HOST", "127.0.0.1")
+REDIS_PORT = int(os.environ.get("LEXGRAPH_TEST_REDIS_PORT", "6379"))
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+# No data leaves the building: every test runs with outbound connections limited to loopback.
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _is_loopback(address: object) -> bool:
+    if not isinstance(address, tuple):
+        return True  # AF_UNIX paths and the like stay on this machine
+    host = str(address[0])
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+class NetworkRefused(OSError):
+    pass
+
+
+def _guarded_connect(self: socket.socket, address: object) -> None:
+    if not _is_loopback(address):
+        raise NetworkRefused(f"test tried to reach {address!r}; only loopback is allowed")
+    return _real_connect(self, address)  # type: ignore[arg-type]
+
+
+def _guarded_connect_ex(self: socket.socket, address: object) -> int:
+    if not _is_loopback(address):
+        raise NetworkRefused(f"test tried to reach {address!r}; only loopback is allowed")
+    return _real_connect_ex(self, address)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
+
+
+def _unavailable(what: str, exc: Exception) -> None:
+    message = f"{what} is not reachable ({exc})"
+    if REQUIRE_SERVICES:
+        pytest.fail(message + " and LEXGRAPH_REQUIRE_SERVICES=1", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test run, dropped at the end."""
+    import psycopg
+
+    name = f"lexgraph_t_{os.getpid()}_{secrets.token_hex(3)}"
+    try:
+        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
+    except Exception as exc:
+        _unavailable("PostgreSQL", exc)
+        raise
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    yield f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """An empty Redis database number claimed for this run, flushed at the end."""
+    import redis
+
+    token = secrets.token_hex(8)
+    try:
+        probe = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, socket_connect_timeout=3)
+        probe.ping()
+    except Exception as exc:
+        _unavailable("Redis", exc)
+        raise
+    for db in range(15, 0, -1):
+        client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=db)
+        if client.dbsize() == 0 and client.set("lexgraph:test-claim", token, nx=True):
+            break
+    else:
+        pytest.fail("no empty Redis database number is free for this test run")
+    yield f"redis://{REDIS_HOST}:{REDIS_PORT}/{db}"
+    client.flushdb()
+
+
+@pytest.fixture
+def embedded_settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "var")
+
+
+@pytest.fixture
+def production_settings(tmp_path: Path, pg_url: str, redis_url: str) -> Iterator[Settings]:
+    settings = Settings(data_dir=tmp_path / "var", database_url=pg_url, broker_url=redis_url)
+    yield settings
+    _reset_pg(pg_url)
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    redis.Redis.from_url(redis_url).set("lexgraph:test-claim", "1")
+
+
+def _reset_pg(url: str) -> None:
+    """Empty the run's database between tests so each starts clean."""
+    import psycopg
+
+    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
+        tables = [r[0] for r in conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'alembic_version'")]
+        if tables:
+            conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE")
+
+
+@pytest.fixture(params=["embedded", "production"])
+def any_settings(request: pytest.FixtureRequest) -> Settings:
+    """Runs a test on both topologies' databases and brokers."""
+    name = "embedded_settings" if request.param == "embedded" else "production_settings"
+    settings: Settings = request.getfixturevalue(name)
+    return settings
