@@ -95,7 +95,8 @@ def worker(
     wanted = [q.strip() for q in queues.split(",") if q.strip()]
     unknown = [q for q in wanted if q not in QUEUES]
     if unknown or not wanted:
-        raise typer.BadParameter(f"queues must be among {', '.join(QUEUES)}", param_hint="--queues")
+        raise typer.BadParameter(f"queues must be among {', '.join(QUEUES)}",
+                                 param_hint="--queues")
     settings = get_settings()
     celery = make_celery(settings)
     celery.worker_main([
@@ -116,7 +117,8 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def _stack(settings: Settings, port: int, *, quiet: bool) -> Iterator[list[subprocess.Popen[bytes]]]:
+def _stack(settings: Settings, port: int, *,
+           quiet: bool) -> Iterator[list[subprocess.Popen[bytes]]]:
     env = {**os.environ, "LEXGRAPH_DATA_DIR": str(settings.data_dir)}
     sink = subprocess.DEVNULL if quiet else None
     procs = [
@@ -203,8 +205,9 @@ def _submit_and_follow(client: httpx.Client, files: list[Path], matter: str, pro
     if resp.status_code != 202:
         raise typer.Exit(_fail(_problem_text(resp)))
     job = resp.json()
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                  TimeElapsedColumn(), console=console, transient=True) as bar:
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                  TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(), console=console,
+                  transient=True) as bar:
         task = bar.add_task("queued", total=1.0)
         while job["status"] in ("queued", "running"):
             time.sleep(0.25)
@@ -224,7 +227,8 @@ def _problem_text(resp: httpx.Response) -> str:
 
 @app.command()
 def summarize(
-    files: Annotated[list[Path], typer.Argument(help="Documents (PDF, DOCX, HTML, Markdown, TXT).")],
+    files: Annotated[list[Path],
+                     typer.Argument(help="Documents (PDF, DOCX, HTML, Markdown, TXT).")],
     matter: Annotated[str, typer.Option(help="Matter the documents belong to.")] = "default",
     profile: Annotated[str, typer.Option(help=f"One of {', '.join(PROFILES)}.")] = "general",
     instructions: Annotated[str | None, typer.Option(help="Extra instructions.")] = None,

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
@@ -18,6 +19,9 @@ from lexgraph.core.jobs.intake import Submission, UploadedDocument
 
 FORM_FIELDS = {"matter", "profile", "instructions", "webhook_url"}
 FILE_FIELD = "files"
+# Room for unknown or repeated fields, so the client hears which field is wrong instead of a
+# bare "too many fields"; still bounded, because every field is held in memory.
+MAX_FORM_FIELDS = 32
 
 
 class DocumentIn(BaseModel):
@@ -92,18 +96,28 @@ def _from_json(body: bytes) -> Submission:
                       webhook_url=data.webhook_url, documents=docs)
 
 
+def _multipart_error(message: str, settings: Settings, part_limit: int) -> UserError:
+    if message.startswith("Too many files"):
+        return PayloadTooLarge(f"more than {settings.max_documents} files sent; at most "
+                               f"{settings.max_documents} documents per job")
+    if message.startswith("Too many fields"):
+        return Unprocessable(f"more than {MAX_FORM_FIELDS} form fields sent; expected "
+                             f"{FILE_FIELD} and {', '.join(sorted(FORM_FIELDS))}")
+    if "exceeded maximum size" in message:
+        return PayloadTooLarge(f"a form field is over {part_limit:,} bytes; instructions may be "
+                               f"at most {settings.max_instructions_chars:,} characters")
+    return UserError(f"the multipart body could not be read: {message}")
+
+
 async def _from_multipart(request: Request, settings: Settings) -> Submission:
+    part_limit = settings.max_instructions_chars * 4 + 1024
     try:
-        form = await request.form(max_files=settings.max_documents, max_fields=len(FORM_FIELDS),
-                                  max_part_size=settings.max_instructions_chars * 4 + 1024)
+        form = await request.form(max_files=settings.max_documents, max_fields=MAX_FORM_FIELDS,
+                                  max_part_size=part_limit)
     except MultiPartException as exc:
-        raise UserError(f"the multipart body could not be read: {exc.message}") from None
-    except Exception as exc:  # Starlette reports limits through its own HTTPException
-        detail = getattr(exc, "detail", None) or str(exc)
-        if "Too many files" in str(detail):
-            raise PayloadTooLarge(
-                f"too many files; at most {settings.max_documents} documents per job") from None
-        raise UserError(f"the multipart body could not be read: {detail}") from None
+        raise _multipart_error(exc.message, settings, part_limit) from None
+    except HTTPException as exc:  # inside an app, Starlette re-raises multipart errors as 400s
+        raise _multipart_error(str(exc.detail), settings, part_limit) from None
     try:
         unknown = sorted({k for k in form if k not in FORM_FIELDS and k != FILE_FIELD})
         if unknown:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -10,23 +11,39 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from lexgraph.core.errors import Unauthorized, UserError
+from lexgraph.core.errors import (
+    PROBLEM_BASE,
+    Conflict,
+    NotAcceptable,
+    NotFound,
+    PayloadTooLarge,
+    Unauthorized,
+    Unprocessable,
+    UnsupportedMediaType,
+    UserError,
+)
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
 
-_TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
-           405: "Method not allowed", 406: "Not acceptable", 409: "Conflict",
-           413: "Payload too large", 415: "Unsupported media type",
-           422: "Unprocessable request", 500: "Internal error", 503: "Service unavailable"}
+# Problems raised by the framework (routing, parameter validation) get the same type URI as ours
+# for the same status, so a client handles "unprocessable" one way whoever noticed it.
+_KINDS: dict[int, type[UserError]] = {
+    kind.status: kind
+    for kind in (UserError, Unauthorized, NotFound, Conflict, PayloadTooLarge,
+                 UnsupportedMediaType, Unprocessable, NotAcceptable)
+}
 
 
 def problem(status: int, detail: str, *, instance: str | None = None,
             errors: list[dict[str, Any]] | None = None,
-            headers: dict[str, str] | None = None) -> JSONResponse:
+            headers: dict[str, str] | None = None,
+            extensions: dict[str, Any] | None = None) -> JSONResponse:
+    kind = _KINDS.get(status)
     body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": _TITLES.get(status, "Error"),
+        # RFC 9457: with "about:blank" the title is the status code's reason phrase.
+        "type": PROBLEM_BASE + kind.slug if kind else "about:blank",
+        "title": kind.title if kind else HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
     }
@@ -34,6 +51,8 @@ def problem(status: int, detail: str, *, instance: str | None = None,
         body["instance"] = instance
     if errors:
         body["errors"] = errors
+    if extensions:
+        body.update({k: v for k, v in extensions.items() if k not in body})
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
@@ -58,7 +77,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "")
+        detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"no such endpoint: {request.method} {request.url.path}"
         elif exc.status_code == 405:

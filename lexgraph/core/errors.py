@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+PROBLEM_BASE = "https://lexgraph.dev/problems/"
+
 
 class LexgraphError(Exception):
     """Root of every error lexgraph raises on purpose."""
@@ -25,7 +27,7 @@ class UserError(LexgraphError):
 
     def problem(self, instance: str | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "type": f"https://lexgraph.dev/problems/{self.slug}",
+            "type": PROBLEM_BASE + self.slug,
             "title": self.title,
             "status": self.status,
             "detail": self.detail,

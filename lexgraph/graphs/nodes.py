@@ -12,7 +12,15 @@ from lexgraph.core.ingest.extract import extract_pages
 from lexgraph.graphs.render import render_markdown
 from lexgraph.graphs.state import ExtractedDocument, GraphContext, JobState
 
-_SENTENCE = re.compile(r"[^.!?]+[.!?]+(?=\s|$)")
+# A sentence ends at . ! or ? followed by space and a capital, quote or bracket, unless the
+# word before the stop is a common legal or corporate abbreviation.
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"\u201d)]?\s+(?=[A-Z\"\u201c(])")
+_CLAUSE_NUMBER = re.compile(r"\(?[0-9]+(\.[0-9]+)*\.?\)?")
+_ABBREVIATIONS = frozenset({
+    "inc", "ltd", "co", "corp", "no", "nos", "mr", "mrs", "ms", "dr", "jr", "sr", "st", "art",
+    "sec", "secs", "cl", "para", "paras", "v", "vs", "etc", "e.g", "i.e", "u.s", "u.k", "plc",
+    "llc", "llp", "s.a", "n.a", "approx", "dept", "fig",
+})
 _HEADING = re.compile(
     r"^\s*(#{1,6}\s+\S.*|(ARTICLE|SECTION|Section|Article)\s+[\dIVXLC]+[.:]?.*|"
     r"\d+(\.\d+)*\.?\s+[A-Z][A-Za-z ,&'-]{2,80}|[A-Z][A-Z ,&'-]{3,80})\s*$"
@@ -62,20 +70,49 @@ def analyze_text(pages: list[str]) -> dict[str, Any]:
     return {
         "characters": len(text),
         "words": len(text.split()),
-        "sentences": len(_SENTENCE.findall(text)),
+        "sentences": sum(len(split_sentences(p)) for p in paragraphs if not _is_heading(p)),
         "paragraphs": len(paragraphs),
         "pages": len(pages),
         "headings": headings[:50],
         "defined_terms": terms[:50],
-        "opening": _first_sentence(text),
+        "opening": _opening(text),
     }
 
 
-def _first_sentence(text: str) -> str:
+def _is_heading(paragraph: str) -> bool:
+    stripped = paragraph.strip()
+    return len(stripped) <= 100 and "\n" not in stripped and bool(_HEADING.match(stripped))
+
+
+def split_sentences(text: str) -> list[str]:
     flat = " ".join(text.split())
-    match = _SENTENCE.search(flat)
-    sentence = (match.group(0) if match else flat).strip()
-    return sentence[:300]
+    sentences: list[str] = []
+    start = 0
+    for match in _BOUNDARY.finditer(flat):
+        candidate = flat[start:match.start()].strip()
+        last_word = candidate.rsplit(" ", 1)[-1].rstrip(".!?\"\u201d)").lower()
+        if last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha()):
+            continue
+        if _CLAUSE_NUMBER.fullmatch(candidate):
+            continue  # "1." or "4.2." opening a clause is a number, not a sentence
+        sentences.append(candidate)
+        start = match.end()
+    tail = flat[start:].strip()
+    if tail:
+        sentences.append(tail)
+    return sentences
+
+
+def _opening(text: str) -> str:
+    """The first sentence of the first paragraph that is not a heading."""
+    for paragraph in re.split(r"\n\s*\n", text):
+        lines = [ln for ln in paragraph.strip().splitlines() if ln.strip()]
+        while lines and _is_heading(lines[0]):
+            lines.pop(0)
+        sentences = split_sentences("\n".join(lines))
+        if sentences:
+            return sentences[0][:300]
+    return ""
 
 
 def analyze(state: JobState) -> dict[str, Any]:
@@ -110,6 +147,5 @@ def finalize(state: JobState) -> dict[str, Any]:
         "overview": overview,
         "totals": totals,
         "documents": state["analyses"],
-        "timings_ms": dict(state.get("timings_ms", {})),
     }
     return {"result": result, "markdown": render_markdown(result)}

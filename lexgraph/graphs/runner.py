@@ -107,6 +107,8 @@ class JobRunner:
                 if self.context.settings.node_pause_seconds:
                     time.sleep(self.context.settings.node_pause_seconds)
         final = self.graph.get_state(config).values
-        if not self.lifecycle.complete(job.id, owner, final["result"], final["markdown"]):
+        # Timings come from the state, not the finalize node, so finalize's own time is in.
+        body = {**final["result"], "timings_ms": dict(final.get("timings_ms", {}))}
+        if not self.lifecycle.complete(job.id, owner, body, final["markdown"]):
             return "stopped: cancelled or taken over"
         return "succeeded"

@@ -26,13 +26,16 @@ class WorkerServices:
 
 
 _lock = threading.Lock()
-_services: WorkerServices | None = None
+# One container per distinct configuration: a process that serves two Settings (tests, or a
+# CLI that runs a job against another data dir) must not get the first one's database.
+_services: dict[str, WorkerServices] = {}
 
 
 def get_services(settings: Settings) -> WorkerServices:
-    global _services
+    key = settings.model_dump_json()
     with _lock:
-        if _services is None:
+        found = _services.get(key)
+        if found is None:
             settings.ensure_dirs()
             engine = make_engine(settings.resolved_database_url)
             if settings.auto_migrate:
@@ -47,5 +50,15 @@ def get_services(settings: Settings) -> WorkerServices:
                 close_saver()
                 engine.dispose()
 
-            _services = WorkerServices(settings, lifecycle, runner, close)
-        return _services
+            found = WorkerServices(settings, lifecycle, runner, close)
+            _services[key] = found
+        return found
+
+
+def close_services() -> None:
+    """Close every cached container (database pools, checkpointer connections)."""
+    with _lock:
+        built = list(_services.values())
+        _services.clear()
+    for services in built:
+        services.close()

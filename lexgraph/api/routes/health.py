@@ -34,5 +34,5 @@ async def readyz(svc: ServicesDep) -> JSONResponse:
     if all(v == "ok" for v in checks.values()):
         return JSONResponse({"status": "ready", "checks": checks})
     failing = ", ".join(k for k, v in checks.items() if v != "ok")
-    resp = problem(503, f"not ready: {failing} unreachable")
-    return resp
+    return problem(503, f"not ready: {failing} unreachable", instance="/readyz",
+                   extensions={"checks": checks})

@@ -14,6 +14,25 @@ from lexgraph.core.errors import NotAcceptable
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
+def _inline_defs(schema: dict[str, Any]) -> dict[str, Any]:
+    """Resolve pydantic's local ``#/$defs/...`` refs: inside the OpenAPI document they would
+    point at its root, where no ``$defs`` exists."""
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return resolve(defs[ref.removeprefix("#/$defs/")])
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    resolved: dict[str, Any] = resolve(schema)
+    return resolved
+
+
 _SUBMIT_BODY = {
     "requestBody": {
         "required": True,
@@ -34,7 +53,7 @@ _SUBMIT_BODY = {
                     },
                 }
             },
-            "application/json": {"schema": JobCreate.model_json_schema()},
+            "application/json": {"schema": _inline_defs(JobCreate.model_json_schema())},
         },
     }
 }
@@ -85,24 +104,36 @@ async def get_job(job_id: str, svc: ServicesDep, who: PrincipalDep) -> dict[str,
     return await run_in_threadpool(svc.store.get_job, who, job_id)
 
 
+def _accept_q(ranges: list[tuple[str, float]], media_type: str) -> float:
+    """q of ``media_type`` under RFC 9110: the most specific matching range decides."""
+    family = media_type.split("/", 1)[0] + "/*"
+    for candidate in (media_type, family, "*/*"):
+        matches = [q for media, q in ranges if media == candidate]
+        if matches:
+            return max(matches)
+    return 0.0
+
+
 def _wants_markdown(accept: str | None) -> bool:
     """Content negotiation between JSON (default) and Markdown, honouring q-values."""
-    if not accept:
+    if not accept or not accept.strip():
         return False
-    best: dict[str, float] = {}
+    ranges: list[tuple[str, float]] = []
     for part in accept.split(","):
         media, *params = (p.strip() for p in part.split(";"))
+        if not media:
+            continue
         q = 1.0
         for param in params:
-            if param.startswith("q="):
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
                 try:
-                    q = float(param[2:])
+                    q = min(max(float(value), 0.0), 1.0)
                 except ValueError:
                     q = 0.0
-        best[media.lower()] = max(q, best.get(media.lower(), 0.0))
-    md = best.get("text/markdown", 0.0)
-    js = max(best.get("application/json", 0.0), best.get("application/*", 0.0),
-             best.get("*/*", 0.0))
+        ranges.append((media.lower(), q))
+    md = _accept_q(ranges, "text/markdown")
+    js = _accept_q(ranges, "application/json")
     if md == 0.0 and js == 0.0:
         raise NotAcceptable("the result is available as application/json or text/markdown")
     return md > js

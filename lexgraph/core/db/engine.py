@@ -1,4 +1,7 @@
-"""Engines for the jobs database, used by the API (from its thread pool), workers and CLI, on SQLite or PostgreSQL."""
+"""Engines for the jobs database on SQLite or PostgreSQL.
+
+The API uses them from its thread pool, as do workers and the CLI.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,6 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import NullPool
-
-from lexgraph.core.errors import ConfigError
 
 
 def _sync_url(url: str) -> str:

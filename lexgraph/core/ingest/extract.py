@@ -17,6 +17,7 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 class _HTMLText(HTMLParser):
     _SKIP = {"script", "style", "template", "noscript", "head"}
+    _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
     _BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section",
               "article", "blockquote", "pre", "table", "ul", "ol", "title"}
 
@@ -28,6 +29,9 @@ class _HTMLText(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self._SKIP:
             self._skip += 1
+        elif tag in self._HEADINGS:
+            # Keep heading structure visible to the text analysis, Markdown-style.
+            self.parts.append("\n\n" + "#" * int(tag[1]) + " ")
         elif tag in self._BLOCK:
             self.parts.append("\n")
 
@@ -35,7 +39,7 @@ class _HTMLText(HTMLParser):
         if tag in self._SKIP and self._skip:
             self._skip -= 1
         elif tag in self._BLOCK:
-            self.parts.append("\n")
+            self.parts.append("\n\n" if tag in self._HEADINGS else "\n")
 
     def handle_data(self, data: str) -> None:
         if not self._skip:

@@ -8,7 +8,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 
-from lexgraph.core.errors import UnsupportedMediaType, Unprocessable
+from lexgraph.core.errors import Unprocessable, UnsupportedMediaType
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -83,6 +83,14 @@ def _docx_pages(zf: zipfile.ZipFile) -> int:
     return max(1, int(match.group(1))) if match else 1
 
 
+def _is_pdf(head: bytes, data: bytes) -> bool:
+    if head.lstrip().startswith(b"%PDF-"):
+        return True
+    # Readers accept a header anywhere in the first KiB (mail or HTTP junk in front of it), but
+    # a text file that merely quotes "%PDF-" is still text: real PDFs carry binary bytes.
+    return b"%PDF-" in head and decode_text(data) is None
+
+
 def text_pages(text: str) -> int:
     by_feed = text.count("\f") + 1
     return max(by_feed, math.ceil(len(text) / CHARS_PER_TEXT_PAGE), 1)
@@ -94,7 +102,7 @@ def sniff(filename: str, data: bytes, declared: str | None = None) -> Sniffed:
         raise Unprocessable(f"document {filename!r} is empty")
     ext = _ext(filename)
     head = data[:1024]
-    if b"%PDF-" in head:
+    if _is_pdf(head, data):
         return Sniffed(PDF, _pdf_pages(data), None)
     if data.startswith(b"PK\x03\x04"):
         try:
@@ -122,7 +130,7 @@ def sniff(filename: str, data: bytes, declared: str | None = None) -> Sniffed:
             "(HTML, Markdown, plain text); convert it before uploading"
         )
     hint = _EXT_HINTS.get(ext) or (declared.split(";")[0].strip().lower() if declared else None)
-    if _HTML_START.match(head) or hint == HTML and "<" in text[:4096]:
+    if _HTML_START.match(head) or (hint == HTML and "<" in text[:4096]):
         media_type = HTML
     elif hint == MARKDOWN:
         media_type = MARKDOWN

@@ -281,6 +281,8 @@ class JobStore:
                 if job.status == JobStatus.failed.value:
                     detail = (job.error or {}).get("message", "the job failed")
                     raise Conflict(f"job {job_id!r} failed and has no result: {detail}")
+                if job.status == JobStatus.cancelled.value:
+                    raise Conflict(f"job {job_id!r} was cancelled and has no result")
                 raise Conflict(f"job {job_id!r} is {job.status}; its result is not ready yet")
             return res
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from lexgraph.core.db.models import Job, JobEvent
@@ -11,7 +11,10 @@ from lexgraph.core.db.models import Job, JobEvent
 def iso(value: datetime | None) -> str | None:
     if value is None:
         return None
-    return value.isoformat().replace("+00:00", "Z")
+    # SQLite hands stored values back naive; everything is written in UTC.
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def job_resource(job: Job, matter_name: str | None = None) -> dict[str, Any]:
