@@ -6,11 +6,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-WORKDIR /src
 # README.md is the package's long description, so the build needs it.
-COPY pyproject.toml README.md ./
-COPY lexgraph ./lexgraph
-RUN pip install . && rm -rf /src
+COPY pyproject.toml README.md /tmp/src/
+COPY lexgraph /tmp/src/lexgraph
+RUN pip install /tmp/src && rm -rf /tmp/src
 
 # Blobs live under the data dir; compose mounts a shared volume there, which takes this
 # directory's ownership when it is first created.

@@ -41,7 +41,8 @@ def _store(settings: Settings) -> Any:
 
     settings.ensure_dirs()
     engine = make_engine(settings.resolved_database_url)
-    upgrade(engine)
+    if settings.auto_migrate:
+        upgrade(engine)
     return JobStore(engine, LocalBlobStore(settings.resolved_blob_dir), settings)
 
 
@@ -116,14 +117,18 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 @contextlib.contextmanager
-def _stack(settings: Settings, port: int, *,
-           quiet: bool) -> Iterator[list[subprocess.Popen[bytes]]]:
+def _stack(settings: Settings, port: int, *, quiet: bool,
+           host: str = "127.0.0.1") -> Iterator[list[subprocess.Popen[bytes]]]:
     env = {**os.environ, "LEXGRAPH_DATA_DIR": str(settings.data_dir)}
     sink = subprocess.DEVNULL if quiet else None
     procs = [
         subprocess.Popen([sys.executable, "-m", "lexgraph", "api", "--port", str(port),
-                          "--host", "127.0.0.1"], env=env, stdout=sink, stderr=sink),
+                          "--host", host], env=env, stdout=sink, stderr=sink),
         subprocess.Popen([sys.executable, "-m", "lexgraph", "worker", "--queues",
                           "orchestrate,webhooks,inference", "--loglevel", "WARNING"],
                          env=env, stdout=sink, stderr=sink),
@@ -171,8 +176,12 @@ def up(
     settings = get_settings()
     _store(settings)
     port = port or settings.api_port
-    with _stack(settings, port, quiet=False) as procs:
-        console.print(f"lexgraph is up at [bold]http://127.0.0.1:{port}[/bold] "
+    # Started in the background a shell may have set SIGINT to ignored; and SIGTERM (from a
+    # service manager) must stop the children too, so both become KeyboardInterrupt here.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
+    with _stack(settings, port, quiet=False, host=settings.api_host) as procs:
+        console.print(f"lexgraph is up at [bold]http://{settings.api_host}:{port}[/bold] "
                       f"(data in {settings.data_dir}); Ctrl-C stops it")
         try:
             while all(p.poll() is None for p in procs):
@@ -187,6 +196,7 @@ def _local_key(settings: Settings) -> str:
     path = settings.data_dir / "local-api-key"
     if path.exists():
         return path.read_text().strip()
+    key: str
     key, _ = _store(settings).create_key("local")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:

@@ -52,10 +52,41 @@ def _guarded_connect_ex(self: socket.socket, address: object) -> int:
     return _real_connect_ex(self, address)  # type: ignore[arg-type]
 
 
+_real_sendto = socket.socket.sendto
+_real_getaddrinfo = socket.getaddrinfo
+_LOCAL_NAMES = {"localhost", "ip6-localhost", "ip6-loopback", socket.gethostname()}
+
+
+def _guarded_sendto(self: socket.socket, data: bytes, *args: object) -> int:
+    address = args[-1]
+    if not _is_loopback(address):
+        raise NetworkRefused(f"test tried to send to {address!r}; only loopback is allowed")
+    return _real_sendto(self, data, *args)  # type: ignore[arg-type]
+
+
+def _guarded_sendmsg(self: socket.socket, *args: object) -> int:
+    raise NetworkRefused("sendmsg is not allowed in tests")
+
+
+def _guarded_getaddrinfo(host: object, *args: object, **kwargs: object) -> object:
+    # Name lookups would ask a DNS server off this machine; IP literals and local names don't.
+    name = host.decode() if isinstance(host, bytes) else host
+    if name is not None and name not in _LOCAL_NAMES:
+        try:
+            ipaddress.ip_address(str(name).split("%", 1)[0])
+        except ValueError:
+            raise socket.gaierror(socket.EAI_NONAME,
+                                  f"test tried to resolve {name!r}; lookups are refused") from None
+    return _real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+
+
 @pytest.fixture(autouse=True)
 def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
+    monkeypatch.setattr(socket.socket, "sendto", _guarded_sendto)
+    monkeypatch.setattr(socket.socket, "sendmsg", _guarded_sendmsg)
+    monkeypatch.setattr(socket, "getaddrinfo", _guarded_getaddrinfo)
 
 
 def _unavailable(what: str, exc: Exception) -> None:

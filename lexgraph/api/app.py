@@ -4,6 +4,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from lexgraph import __version__
@@ -26,7 +27,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.ensure_dirs()
-        engine = make_engine(settings.resolved_database_url, pool_size=20)
+        # Every blocking call runs on a pool thread holding at most one connection: with as
+        # many pooled connections as threads, none is opened and closed per request (anyio's
+        # default of 40 threads against 20 + 10 overflow connections did exactly that).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
+        engine = make_engine(settings.resolved_database_url, pool_size=settings.api_threads)
         if settings.auto_migrate:
             upgrade(engine)
         store = JobStore(engine, LocalBlobStore(settings.resolved_blob_dir), settings)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
@@ -10,7 +11,36 @@ from starlette.concurrency import run_in_threadpool
 
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.errors import Unauthorized
-from lexgraph.core.jobs.store import JobStore, Principal
+from lexgraph.core.jobs.store import JobStore, Principal, hash_key
+
+
+class KeyCache:
+    """API keys verified in the last ``ttl`` seconds, so a burst of requests costs one query.
+
+    Only successful lookups are kept. The price is revocation delay: a key revoked in the
+    database keeps working in this process until its entry expires (at most ``ttl``).
+    """
+
+    def __init__(self, ttl: float, max_entries: int = 4096) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[Principal, float]] = {}
+
+    def get(self, digest: str) -> Principal | None:
+        entry = self._entries.get(digest)
+        if entry is None:
+            return None
+        if entry[1] <= time.monotonic():
+            self._entries.pop(digest, None)
+            return None
+        return entry[0]
+
+    def put(self, digest: str, who: Principal) -> None:
+        if self.ttl <= 0:
+            return
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+        self._entries[digest] = (who, time.monotonic() + self.ttl)
 
 
 @dataclass
@@ -18,6 +48,10 @@ class Services:
     settings: Settings
     store: JobStore
     celery: Any
+    keys: KeyCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.keys = KeyCache(self.settings.api_key_cache_seconds)
 
 
 def services(request: Request) -> Services:
@@ -34,7 +68,15 @@ async def principal(
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("the Authorization header must be 'Bearer <API key>'")
-    return await run_in_threadpool(svc.store.authenticate, token.strip())
+    token = token.strip()
+    if svc.keys.ttl <= 0:
+        return await run_in_threadpool(svc.store.authenticate, token)
+    digest = hash_key(token)
+    who = svc.keys.get(digest)
+    if who is None:
+        who = await run_in_threadpool(svc.store.authenticate, token)
+        svc.keys.put(digest, who)
+    return who
 
 
 ServicesDep = Annotated[Services, Depends(services)]

@@ -73,6 +73,8 @@ def _from_json(body: bytes) -> Submission:
         raw = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise UserError(f"the body is not valid JSON ({exc})") from None
+    if not isinstance(raw, dict):
+        raise Unprocessable("the body must be a JSON object with 'matter' and 'documents'")
     try:
         data = JobCreate.model_validate(raw)
     except ValidationError as exc:

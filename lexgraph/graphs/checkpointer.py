@@ -29,7 +29,7 @@ def open_checkpointer(url: str) -> tuple[Any, Any]:
         conninfo = "postgresql://" + url.split("://", 1)[1]
         pool = ConnectionPool(conninfo, min_size=1, max_size=8, open=True, kwargs={
             "autocommit": True, "prepare_threshold": 0, "row_factory": dict_row})
-        saver = PostgresSaver(pool)  # type: ignore[arg-type]
-        saver.setup()
-        return saver, pool.close
+        pg_saver = PostgresSaver(pool)  # type: ignore[arg-type]
+        pg_saver.setup()
+        return pg_saver, pool.close
     raise ConfigError(f"unsupported checkpoint URL {url.split(':', 1)[0]!r}")

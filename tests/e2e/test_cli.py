@@ -110,3 +110,29 @@ def test_up_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
 def test_summarize_url_needs_a_key(tmp_path: Path) -> None:
     done = lexgraph("summarize", str(SAMPLE), "--url", "http://127.0.0.1:9", data_dir=tmp_path)
     assert done.returncode == 1 and "needs an API key" in done.stderr
+
+
+def test_up_stops_its_children_on_sigterm(tmp_path: Path) -> None:
+    """A service manager stops `lexgraph up` with SIGTERM; nothing may be left running."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEXGRAPH_")}
+    env["LEXGRAPH_DATA_DIR"] = str(tmp_path / "var")
+    proc = subprocess.Popen([sys.executable, "-m", "lexgraph", "up", "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        def ready() -> bool:
+            try:
+                return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_for(ready, 60, "lexgraph up to serve")
+        proc.send_signal(signal.SIGTERM)  # the parent only, not the group
+        assert proc.wait(timeout=30) == 0
+        wait_for(lambda: subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True,
+                                        text=True).stdout.strip() == "", 10,
+                 "the API and worker to exit")
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)

@@ -11,11 +11,10 @@ import socket
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -33,7 +32,12 @@ from lexgraph.core.db.models import (
 from lexgraph.core.jobs.store import JobStore
 from lexgraph.workers import services as worker_services
 
+if TYPE_CHECKING:
+    # Starlette's TestClient is built on httpx2, not httpx.
+    from httpx2 import Response
+
 PROBLEM = "application/problem+json"
+FilePart = tuple[str, bytes] | tuple[str, bytes, str]  # name, content[, declared media type]
 ROW_MODELS = {"jobs": Job, "documents": Document, "job_events": JobEvent,
               "idempotency_records": IdempotencyRecord, "matters": Matter, "results": Result}
 
@@ -67,21 +71,26 @@ class Api:
 
     def submit(self, auth: dict[str, str], *, matter: str = "acme-v-globex",
                documents: list[dict[str, Any]] | None = None,
-               headers: dict[str, str] | None = None, **fields: Any) -> httpx.Response:
+               headers: dict[str, str] | None = None, **fields: Any) -> Response:
         """POST /v1/jobs as JSON."""
         body = {"matter": matter, **fields,
                 "documents": documents if documents is not None else [
                     {"filename": "memo.txt", "text": "The parties agree to arbitrate."}]}
         return self.client.post("/v1/jobs", json=body, headers={**auth, **(headers or {})})
 
-    def upload(self, auth: dict[str, str], files: list[tuple[str, bytes] | tuple[str, bytes, str]],
-               *, headers: dict[str, str] | None = None,
+    def upload(self, auth: dict[str, str], files: Sequence[FilePart], *,
+               headers: dict[str, str] | None = None,
                data: dict[str, Any] | list[tuple[str, str]] | None = None,
-               **fields: str) -> httpx.Response:
+               **fields: str) -> Response:
         """POST /v1/jobs as multipart: ``files`` parts plus form ``fields``."""
         parts = [("files", f if len(f) == 3 else (f[0], f[1], "application/octet-stream"))
                  for f in files]
-        form: Any = data if data is not None else {"matter": "acme-v-globex", **fields}
+        form: dict[str, Any] = {"matter": "acme-v-globex", **fields}
+        if data is not None:
+            # httpx repeats a field given a list of values; that keeps repeated-field cases.
+            form = {}
+            for name, value in (data.items() if isinstance(data, dict) else data):
+                form.setdefault(name, []).append(value)
         return self.client.post("/v1/jobs", files=parts, data=form,
                                 headers={**auth, **(headers or {})})
 
@@ -137,7 +146,7 @@ def closed_port() -> int:
     return port
 
 
-def assert_problem(resp: httpx.Response, status: int, detail: str) -> dict[str, Any]:
+def assert_problem(resp: Response, status: int, detail: str) -> dict[str, Any]:
     """The response is an RFC 9457 problem with exactly this status and detail."""
     assert resp.status_code == status, resp.text
     assert resp.headers["content-type"] == PROBLEM

@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import delete
 
 from lexgraph.core.config.settings import Settings
+from lexgraph.core.db.models import Job, Matter
 from tests.integration.conftest import (
     Api,
     assert_problem,
@@ -129,14 +131,24 @@ def test_matter_is_reused_within_a_tenant(any_api: Api) -> None:
     assert any_api.counts()["matters"] == 1
 
 
+def test_submission_recovers_when_a_known_matter_disappears(any_api: Api) -> None:
+    auth = any_api.tenant("acme")
+    assert any_api.submit(auth, matter="m").status_code == 202
+    # E.g. an operator purged the matter; the API process may still remember its id.
+    with any_api.store.sessions.begin() as s:
+        s.execute(delete(Matter))
+    resp = any_api.submit(auth, matter="m")
+    assert resp.status_code == 202, resp.text
+    assert any_api.client.get(resp.headers["location"], headers=auth).json()["matter"] == "m"
+    assert any_api.counts()["matters"] == 1
+
+
 def test_job_is_stored_even_when_the_broker_is_down(tmp_path: Path, closed_port: int) -> None:
     settings = Settings(data_dir=tmp_path / "var", broker_url=f"redis://127.0.0.1:{closed_port}/0")
     with open_api(settings) as api:
         auth = api.tenant("acme")
         resp = api.submit(auth)
         assert resp.status_code == 202, resp.text
-        from lexgraph.core.db.models import Job
-
         with api.store.sessions() as s:
             job = s.get(Job, resp.json()["id"])
             assert job is not None
@@ -168,7 +180,7 @@ def test_empty_body_is_400(api: Api) -> None:
 
 @pytest.fixture
 def small_api(tmp_path: Path) -> Iterator[Api]:
-    settings = Settings(data_dir=tmp_path / "var", max_upload_bytes=2000, max_documents=2,
+    settings = Settings(data_dir=tmp_path / "var", max_upload_bytes=20_000, max_documents=2,
                         max_pages=3, max_instructions_chars=100)
     with open_api(settings) as started:
         yield started
@@ -176,9 +188,9 @@ def small_api(tmp_path: Path) -> Iterator[Api]:
 
 def test_oversize_body_with_content_length_is_413(small_api: Api) -> None:
     auth = small_api.tenant("acme")
-    resp = small_api.submit(auth, documents=[{"filename": "big.txt", "text": "x" * 3000}])
+    resp = small_api.submit(auth, documents=[{"filename": "big.txt", "text": "x" * 20_000}])
     size = int(resp.request.headers["content-length"])
-    assert_problem(resp, 413, f"the request is {size:,} bytes; the limit is 2,000")
+    assert_problem(resp, 413, f"the request is {size:,} bytes; the limit is 20,000")
     small_api.assert_nothing_written()
 
 
@@ -188,14 +200,14 @@ def test_oversize_chunked_body_is_413(small_api: Api) -> None:
     def chunks() -> Iterator[bytes]:
         # A streamed body has no Content-Length: the limit must hold while reading.
         yield b'{"matter": "m", "documents": [{"filename": "a.txt", "text": "'
-        for _ in range(10):
+        for _ in range(50):
             yield b"y" * 500
         yield b'"}]}'
 
     resp = small_api.client.post("/v1/jobs", content=chunks(),
                                  headers={**auth, "Content-Type": "application/json"})
     assert "content-length" not in resp.request.headers
-    assert_problem(resp, 413, "the request is over the 2,000-byte limit")
+    assert_problem(resp, 413, "the request is over the 20,000-byte limit")
     small_api.assert_nothing_written()
 
 
@@ -213,16 +225,20 @@ def test_too_many_pages_is_413(small_api: Api) -> None:
     auth = small_api.tenant("acme")
     resp = small_api.upload(auth, [("long.pdf", make_pdf(pages=4), "application/pdf")])
     assert_problem(resp, 413, "the documents have 4 pages; at most 3 per job")
-    # Pages add up across documents; a text page is 3,000 characters.
-    resp = small_api.upload(auth, [("a.pdf", make_pdf(pages=2)), ("b.txt", b"x" * 1001)])
+    # Text counts a page per 3,000 characters.
+    resp = small_api.upload(auth, [("long.txt", b"x" * 9001)])
+    assert_problem(resp, 413, "the documents have 4 pages; at most 3 per job")
+    small_api.assert_nothing_written()
+    # Pages add up across documents.
+    resp = small_api.upload(auth, [("a.pdf", make_pdf(pages=2)), ("b.txt", b"x" * 3000)])
     assert resp.status_code == 202, resp.text
-    resp = small_api.upload(auth, [("a.pdf", make_pdf(pages=3)), ("b.txt", b"word ")])
+    resp = small_api.upload(auth, [("a.pdf", make_pdf(pages=2)), ("b.txt", b"x" * 3001)])
     assert_problem(resp, 413, "the documents have 4 pages; at most 3 per job")
 
 
 def test_oversize_form_field_is_413(small_api: Api) -> None:
     auth = small_api.tenant("acme")
-    resp = small_api.upload(auth, [("a.txt", b"text")], instructions="i" * 1500)
+    resp = small_api.upload(auth, [("a.txt", b"text")], instructions="i" * 1430)
     assert_problem(resp, 413, "a form field is over 1,424 bytes; instructions may be at most "
                               "100 characters")
     small_api.assert_nothing_written()
@@ -270,7 +286,7 @@ JSON_CASES: list[tuple[str, Any, str]] = [
     ("unknown document field", {"matter": "m",
                                 "documents": [{"filename": "a.txt", "text": "t", "pages": 3}]},
      "documents.0.pages: Extra inputs are not permitted"),
-    ("not an object", ["matter"], "body: Input should be an object"),
+    ("not an object", ["matter"], "the body must be a JSON object with 'matter' and 'documents'"),
     ("missing matter", {"documents": [{"filename": "a.txt", "text": "t"}]},
      "matter: Field required"),
     ("blank matter", {"matter": "   ", "documents": [{"filename": "a.txt", "text": "t"}]},
@@ -312,8 +328,9 @@ def test_invalid_json_submission_is_422(api: Api, body: Any, detail: str) -> Non
 def test_validation_problem_lists_each_field(api: Api) -> None:
     resp = api.submit(api.tenant("acme"), matter=" ", profile="general", webhook_url="nope",
                       instructions="i" * 4001)
-    problem = assert_problem(resp, 422, "matter: a matter name is required; instructions: at "
-                                        "most 4000 characters; webhook_url: an absolute http(s) URL")
+    problem = assert_problem(resp, 422, "matter: a matter name is required; "
+                                        "instructions: at most 4000 characters; "
+                                        "webhook_url: an absolute http(s) URL")
     assert problem["errors"] == [
         {"field": "matter", "message": "a matter name is required"},
         {"field": "instructions", "message": "at most 4000 characters"},

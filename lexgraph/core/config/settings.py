@@ -34,10 +34,21 @@ class Settings(BaseSettings):
     )
     blob_dir: Path | None = Field(None, description="Uploaded originals; default data_dir/blobs.")
 
-    api_host: str = "127.0.0.1"
-    api_port: int = 8000
+    api_host: str = Field("127.0.0.1", description="Address the API binds to.")
+    api_port: int = Field(8000, ge=1, le=65535, description="Port the API listens on.")
     api_workers: int = Field(1, ge=1, description="Uvicorn worker processes for `lexgraph api`.")
-    public_url: str | None = Field(None, description="Base URL used in links; default from host.")
+    api_threads: int = Field(
+        16, ge=1, le=200,
+        description="Threads per API process for blocking work (database, broker). The "
+        "process keeps one database connection per thread, so this times api_workers must "
+        "stay below the database's connection limit.",
+    )
+    api_key_cache_seconds: float = Field(
+        0.0, ge=0, le=300,
+        description="How long an API process may reuse a verified API key without asking the "
+        "database again; a revoked key keeps working in that process for up to this long. "
+        "0 checks every request.",
+    )
 
     # Intake limits.
     max_upload_bytes: int = Field(50 * 1024 * 1024, ge=1, description="Whole request body.")
@@ -46,9 +57,12 @@ class Settings(BaseSettings):
         1000, ge=1, description="Pages per job (PDF pages; 3,000 characters count as a page "
         "for text formats)."
     )
-    max_instructions_chars: int = 4000
+    max_instructions_chars: int = Field(4000, ge=1, description="Length of a job's instructions.")
     auto_migrate: bool = Field(True, description="Apply database migrations at start.")
-    idempotency_ttl_hours: float = Field(24.0, ge=24.0, description="Kept at least 24 h.")
+    idempotency_ttl_hours: float = Field(
+        24.0, ge=24.0,
+        description="How long an Idempotency-Key and its stored response are kept (at least 24 h).",
+    )
 
     # Job execution.
     job_lease_seconds: float = Field(
@@ -58,12 +72,14 @@ class Settings(BaseSettings):
     redispatch_after_seconds: float = Field(
         300.0, gt=0, description="A queued job not picked up for this long is sent again."
     )
-    sweep_interval_seconds: float = Field(15.0, gt=0)
+    sweep_interval_seconds: float = Field(
+        15.0, gt=0, description="How often orchestrator workers look for jobs to (re)send."
+    )
     redis_visibility_timeout: int = Field(
         6 * 3600, description="Seconds before Redis redelivers an unacknowledged task; "
         "longer than the longest job."
     )
-    worker_concurrency: int = Field(2, ge=1)
+    worker_concurrency: int = Field(2, ge=1, description="Threads per `lexgraph worker`.")
     node_pause_seconds: float = Field(
         0.0, ge=0, description="Pause after each graph node; for crash-recovery drills and demos."
     )

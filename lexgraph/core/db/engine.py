@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Executable, create_engine, event
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 
@@ -36,3 +37,10 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
 
+
+
+def rowcount(session: Session, statement: Executable) -> int:
+    """Execute an UPDATE or DELETE and return how many rows it touched."""
+    result = session.execute(statement)
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount)

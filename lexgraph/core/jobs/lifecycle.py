@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, delete, or_, select, update
 from sqlalchemy.orm import sessionmaker
 
+from lexgraph.core.db.engine import rowcount
 from lexgraph.core.db.models import Document, IdempotencyRecord, Job, JobStatus, Result, utcnow
 from lexgraph.core.jobs.events import emit
 
@@ -48,14 +49,14 @@ class Lifecycle:
         """Take the job if it is queued or its previous owner's lease has lapsed."""
         now = utcnow()
         with self.sessions.begin() as s:
-            res = s.execute(update(Job).where(
+            res = rowcount(s, update(Job).where(
                 Job.id == job_id,
                 or_(Job.status == JobStatus.queued.value,
                     and_(Job.status == JobStatus.running.value, Job.lease_expires_at < now)),
             ).values(status=JobStatus.running.value, lease_owner=owner,
                      lease_expires_at=now + self.lease, attempts=Job.attempts + 1,
                      updated_at=now))
-            if res.rowcount != 1:
+            if res != 1:
                 return None
             job = s.execute(select(Job).where(Job.id == job_id)).scalar_one()
             if job.started_at is None:
@@ -79,18 +80,18 @@ class Lifecycle:
         """Extend the lease; False when the job was cancelled or taken over."""
         now = utcnow()
         with self.sessions.begin() as s:
-            res = s.execute(update(Job).where(self._owned(job_id, owner))
+            res = rowcount(s, update(Job).where(self._owned(job_id, owner))
                             .values(lease_expires_at=now + self.lease))
-            return res.rowcount == 1
+            return res == 1
 
     def progress(self, job_id: str, owner: str, *, stage: str, progress: float,
                  **data: Any) -> bool:
         now = utcnow()
         with self.sessions.begin() as s:
-            res = s.execute(update(Job).where(self._owned(job_id, owner)).values(
+            res = rowcount(s, update(Job).where(self._owned(job_id, owner)).values(
                 stage=stage, progress=progress, updated_at=now,
                 lease_expires_at=now + self.lease))
-            if res.rowcount != 1:
+            if res != 1:
                 return False
             tenant_id = s.execute(select(Job.tenant_id).where(Job.id == job_id)).scalar_one()
             emit(s, job_id, tenant_id, "job.progress", stage=stage,
@@ -100,10 +101,10 @@ class Lifecycle:
     def complete(self, job_id: str, owner: str, body: dict[str, Any], markdown: str) -> bool:
         now = utcnow()
         with self.sessions.begin() as s:
-            res = s.execute(update(Job).where(self._owned(job_id, owner)).values(
+            res = rowcount(s, update(Job).where(self._owned(job_id, owner)).values(
                 status=JobStatus.succeeded.value, progress=1.0, stage="done", finished_at=now,
                 updated_at=now, lease_owner=None, lease_expires_at=None, error=None))
-            if res.rowcount != 1:
+            if res != 1:
                 return False
             # One result per job: the primary key makes a second insert impossible, and a
             # resumed run that reaches here finds the job already succeeded above.
@@ -116,23 +117,16 @@ class Lifecycle:
     def fail(self, job_id: str, owner: str, code: str, message: str) -> bool:
         now = utcnow()
         with self.sessions.begin() as s:
-            res = s.execute(update(Job).where(self._owned(job_id, owner)).values(
+            res = rowcount(s, update(Job).where(self._owned(job_id, owner)).values(
                 status=JobStatus.failed.value, finished_at=now, updated_at=now,
                 lease_owner=None, lease_expires_at=None,
                 error={"code": code, "message": message}))
-            if res.rowcount != 1:
+            if res != 1:
                 return False
             tenant_id = s.execute(select(Job.tenant_id).where(Job.id == job_id)).scalar_one()
             emit(s, job_id, tenant_id, "job.failed", status="failed", code=code,
                  message=message)
             return True
-
-    def release(self, job_id: str, owner: str) -> None:
-        """Hand a job back to the queue (graceful shutdown mid-job)."""
-        with self.sessions.begin() as s:
-            s.execute(update(Job).where(self._owned(job_id, owner)).values(
-                status=JobStatus.queued.value, lease_owner=None, lease_expires_at=None,
-                dispatched_at=None))
 
     def status(self, job_id: str) -> str | None:
         with self.sessions() as s:
@@ -165,6 +159,6 @@ class Lifecycle:
     def purge_idempotency(self) -> int:
         """Drop idempotency records past their retention (at least 24 h)."""
         with self.sessions.begin() as s:
-            res = s.execute(delete(IdempotencyRecord).where(
+            res = rowcount(s, delete(IdempotencyRecord).where(
                 IdempotencyRecord.expires_at < utcnow()))
-            return res.rowcount or 0
+            return res

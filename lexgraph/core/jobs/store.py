@@ -2,16 +2,18 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from lexgraph.core.config.settings import Settings
+from lexgraph.core.db.engine import rowcount
 from lexgraph.core.db.models import (
     ApiKey,
     Document,
@@ -32,6 +34,7 @@ from lexgraph.core.jobs.views import event_resource, job_resource
 from lexgraph.core.storage.blobs import BlobStore
 
 KEY_PREFIX = "lxg_"
+_JOB_ID = re.compile(r"job_[0-9a-z]{26}")
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,11 @@ class JobStore:
         self.blobs = blobs
         self.settings = settings
         self.sessions = sessionmaker(engine, expire_on_commit=False)
+        # (tenant id, matter name) -> matter id. A matter is never renamed and outlives its
+        # jobs, so the id can be reused without a query; if its row is gone after all (tenant
+        # deleted, database reset) the job insert fails on the foreign key and the lookup is
+        # redone (see _create_job).
+        self._matter_ids: dict[tuple[str, str], str] = {}
 
     # Tenants and keys ---------------------------------------------------------------------
 
@@ -170,36 +178,63 @@ class JobStore:
         raise Conflict("could not reserve the Idempotency-Key; retry")
 
     def _matter_id(self, s: Session, tenant_id: str, name: str) -> str:
+        cached = self._matter_ids.get((tenant_id, name))
+        if cached is not None:
+            return cached
         found = s.execute(select(Matter.id).where(
             Matter.tenant_id == tenant_id, Matter.name == name)).scalar()
-        if found is not None:
-            return found
-        _insert_ignore(s, Matter.__table__, {"id": new_id("mat"), "tenant_id": tenant_id,
-                                             "name": name, "created_at": utcnow()})
-        return s.execute(select(Matter.id).where(
-            Matter.tenant_id == tenant_id, Matter.name == name)).scalar_one()
+        if found is None:
+            _insert_ignore(s, Matter.__table__, {"id": new_id("mat"), "tenant_id": tenant_id,
+                                                 "name": name, "created_at": utcnow()})
+            found = s.execute(select(Matter.id).where(
+                Matter.tenant_id == tenant_id, Matter.name == name)).scalar_one()
+        return found
+
+    def _remember_matter(self, tenant_id: str, name: str, matter_id: str) -> None:
+        # Only after the commit: until then other transactions cannot see the matter row, and
+        # a concurrent job insert that borrowed its id would fail the foreign key.
+        if len(self._matter_ids) >= 10_000:
+            self._matter_ids.clear()
+        self._matter_ids[(tenant_id, name)] = matter_id
 
     def _create_job(self, who: Principal, sub: Submission, prepared: list[PreparedDocument],
                     idempotency_key: str | None) -> SubmitOutcome:
         # Blobs first: they are content-addressed, so an aborted request leaves at most an
         # unreferenced copy, never a job pointing at a missing file.
         keys = [self.blobs.put(doc.data) for doc in prepared]
+        try:
+            return self._insert_job(who, sub, prepared, keys, idempotency_key)
+        except IntegrityError:
+            # Only a stale cached matter id is worth a second try, looked up afresh.
+            if self._matter_ids.pop((who.tenant_id, sub.matter), None) is None:
+                raise
+            return self._insert_job(who, sub, prepared, keys, idempotency_key)
+
+    def _insert_job(self, who: Principal, sub: Submission, prepared: list[PreparedDocument],
+                    keys: list[str], idempotency_key: str | None) -> SubmitOutcome:
         now = utcnow()
         job_id = new_id("job")
         with self.sessions.begin() as s:
             matter_id = self._matter_id(s, who.tenant_id, sub.matter)
-            job = Job(id=job_id, tenant_id=who.tenant_id, matter_id=matter_id,
-                      status=JobStatus.queued.value, profile=sub.profile,
-                      instructions=sub.instructions, webhook_url=sub.webhook_url, progress=0.0,
-                      attempts=0, created_at=now, updated_at=now, dispatched_at=now)
-            job.documents = [
-                Document(id=new_id("doc"), job_id=job_id, position=i, filename=d.filename,
-                         media_type=d.media_type, size=len(d.data), sha256=d.sha256,
-                         blob_key=key, pages=d.pages)
+            job_row = dict(id=job_id, tenant_id=who.tenant_id, matter_id=matter_id,
+                           status=JobStatus.queued.value, profile=sub.profile,
+                           instructions=sub.instructions, webhook_url=sub.webhook_url,
+                           progress=0.0, attempts=0, created_at=now, updated_at=now,
+                           dispatched_at=now)
+            doc_rows = [
+                dict(id=new_id("doc"), job_id=job_id, position=i, filename=d.filename,
+                     media_type=d.media_type, size=len(d.data), sha256=d.sha256,
+                     blob_key=key, pages=d.pages)
                 for i, (d, key) in enumerate(zip(prepared, keys, strict=True))
             ]
-            s.add(job)
+            # Core inserts rather than the unit of work: on the submission hot path its
+            # bookkeeping costs more CPU than the rows. ``job`` stays transient; it only
+            # renders the response.
+            s.execute(insert(cast(Table, Job.__table__)), job_row)
+            s.execute(insert(cast(Table, Document.__table__)), doc_rows)
             emit(s, job_id, who.tenant_id, "job.queued", status="queued")
+            job = Job(**job_row)
+            job.documents = [Document(**row) for row in doc_rows]
             body = job_resource(job, matter_name=sub.matter)
             headers = {"Location": f"/v1/jobs/{job_id}"}
             if idempotency_key is not None:
@@ -208,6 +243,7 @@ class JobStore:
                     IdempotencyRecord.key == idempotency_key,
                 ).values(state="done", response_status=202, response_headers=headers,
                          response_body=body))
+        self._remember_matter(who.tenant_id, sub.matter, matter_id)
         return SubmitOutcome(202, headers, body, False, job_id)
 
     # Queries ------------------------------------------------------------------------------
@@ -250,14 +286,16 @@ class JobStore:
             job = self._job(s, who, job_id)
             if JobStatus(job.status).terminal:
                 raise Conflict(f"job {job_id!r} is already {job.status} and cannot be cancelled")
+            # Read before the UPDATE: the session synchronises the loaded job to the new status.
+            previous = job.status
             now = utcnow()
-            res = s.execute(update(Job).where(Job.id == job_id, Job.status == job.status).values(
+            res = rowcount(s, update(Job).where(Job.id == job_id, Job.status == previous).values(
                 status=JobStatus.cancelled.value, finished_at=now, updated_at=now,
                 lease_owner=None, lease_expires_at=None))
-            if res.rowcount != 1:
+            if res != 1:
                 raise Conflict(f"job {job_id!r} changed state; retry")
             emit(s, job_id, who.tenant_id, "job.cancelled", status="cancelled",
-                 previous=job.status)
+                 previous=previous)
             s.flush()
             s.refresh(job)
             return job_resource(job)
@@ -304,6 +342,6 @@ def _decode_cursor(cursor: str) -> str:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (ValueError, UnicodeDecodeError):
         raw = ""
-    if not raw.startswith("job_"):
+    if not _JOB_ID.fullmatch(raw):
         raise UserError("the cursor is not valid; pass next_cursor from a previous page")
     return raw

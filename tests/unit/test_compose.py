@@ -1,0 +1,134 @@
+"""compose.yaml describes the production topology the code expects.
+
+Settings ignores unknown LEXGRAPH_* variables, so a misspelt name in compose.yaml would
+silently fall back to the embedded default; these checks catch that without a Docker engine.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from lexgraph.core.config.settings import Settings
+from lexgraph.workers.celery_app import QUEUES
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = ROOT / "compose.yaml"
+LEXGRAPH_SERVICES = {"api": ["api", "--host", "0.0.0.0"],
+                     "orchestrator": ["worker", "--queues", "orchestrate"],
+                     "webhooks": ["worker", "--queues", "webhooks"]}
+BACKING_SERVICES = {"postgres", "redis"}
+_VARIABLE = re.compile(r"\bLEXGRAPH_[A-Z0-9_]+")
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+    return data
+
+
+def _environment(service: dict[str, Any]) -> dict[str, str]:
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) for item in env)
+    return {str(k): str(v) for k, v in env.items()}
+
+
+def _mount_target(volume: str | dict[str, Any]) -> tuple[str, str]:
+    if isinstance(volume, dict):
+        return str(volume["source"]), str(volume["target"])
+    source, target = volume.split(":")[:2]
+    return source, target
+
+
+def test_services(compose: dict[str, Any]) -> None:
+    assert set(compose["services"]) == set(LEXGRAPH_SERVICES) | BACKING_SERVICES
+
+
+@pytest.mark.parametrize("name", sorted(LEXGRAPH_SERVICES))
+def test_lexgraph_services_use_the_image_and_commands(compose: dict[str, Any],
+                                                      name: str) -> None:
+    service = compose["services"][name]
+    assert service["build"] in (".", {"context": "."})
+    assert service["command"] == LEXGRAPH_SERVICES[name]
+    queues = service["command"][2].split(",") if service["command"][0] == "worker" else []
+    assert set(queues) <= set(QUEUES)
+
+
+@pytest.mark.parametrize("name", sorted(LEXGRAPH_SERVICES))
+def test_lexgraph_services_wait_for_healthy_backing_services(compose: dict[str, Any],
+                                                             name: str) -> None:
+    depends = compose["services"][name]["depends_on"]
+    assert {dep: cond["condition"] for dep, cond in depends.items()} == {
+        "postgres": "service_healthy", "redis": "service_healthy"}
+
+
+@pytest.mark.parametrize("name", sorted(BACKING_SERVICES | {"api"}))
+def test_healthchecks(compose: dict[str, Any], name: str) -> None:
+    check = compose["services"][name]["healthcheck"]
+    assert check["test"][0] in ("CMD", "CMD-SHELL") and len(check["test"]) > 1
+    assert check.get("retries", 0) >= 3
+
+
+@pytest.mark.parametrize("name", sorted(LEXGRAPH_SERVICES))
+def test_production_topology(compose: dict[str, Any], name: str,
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in [k for k in os.environ if k.startswith("LEXGRAPH_")]:
+        monkeypatch.delenv(key)
+    for key, value in _environment(compose["services"][name]).items():
+        monkeypatch.setenv(key, value.replace("${POSTGRES_PASSWORD:-lexgraph}", "lexgraph"))
+    settings = Settings()
+    assert settings.resolved_database_url.startswith("postgresql+psycopg://")
+    assert "@postgres:5432/" in settings.resolved_database_url
+    assert settings.resolved_broker_url == "redis://redis:6379/0"
+    assert settings.broker_is_redis
+
+
+def test_blobs_live_on_one_volume_shared_at_the_data_dir(compose: dict[str, Any]) -> None:
+    named = set(compose["volumes"])
+    mounts = set()
+    for name in LEXGRAPH_SERVICES:
+        service = compose["services"][name]
+        data_dir = _environment(service)["LEXGRAPH_DATA_DIR"]
+        shared = [src for src, target in map(_mount_target, service.get("volumes", []))
+                  if target == data_dir]
+        assert len(shared) == 1 and shared[0] in named, f"{name}: no named volume at {data_dir}"
+        mounts.add(shared[0])
+    assert len(mounts) == 1, f"the API and workers must share one blob volume, not {mounts}"
+
+
+def test_postgres_keeps_its_data_in_a_named_volume(compose: dict[str, Any]) -> None:
+    postgres = compose["services"]["postgres"]
+    targets = dict(map(_mount_target, postgres["volumes"]))
+    assert targets and set(targets) <= set(compose["volumes"])
+    assert "/var/lib/postgresql/data" in targets.values()
+
+
+def test_every_lexgraph_variable_is_a_settings_field() -> None:
+    fields = {f"LEXGRAPH_{name.upper()}" for name in Settings.model_fields}
+    for path in (COMPOSE, ROOT / "Dockerfile"):
+        named = set(_VARIABLE.findall(path.read_text(encoding="utf-8")))
+        assert named, f"{path.name} names no LEXGRAPH_* variable"
+        assert not named - fields, f"{path.name}: not Settings fields: {sorted(named - fields)}"
+
+
+def test_dockerfile_runs_lexgraph_as_a_non_root_user() -> None:
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r"^FROM python:3\.11-slim\b", text, re.MULTILINE)
+    users = re.findall(r"^USER\s+(\S+)", text, re.MULTILINE)
+    assert users and users[-1] not in ("root", "0")
+    assert re.search(r'^ENTRYPOINT \["lexgraph"\]', text, re.MULTILINE)
+
+
+@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose not installed")
+def test_docker_compose_accepts_the_file() -> None:
+    proc = subprocess.run(["docker-compose", "-f", str(COMPOSE), "config", "-q"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
