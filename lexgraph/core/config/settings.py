@@ -9,6 +9,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Profile = Literal["contract", "court_opinion", "legislation", "general"]
 PROFILES: tuple[str, ...] = ("contract", "court_opinion", "legislation", "general")
+# Personal-data types the redact node can replace with placeholders (see lexgraph.core.pii).
+PII_ENTITIES: tuple[str, ...] = (
+    "PERSON", "EMAIL", "PHONE", "SSN", "IBAN", "CREDIT_CARD", "IP_ADDRESS",
+)
 
 
 class Settings(BaseSettings):
@@ -84,6 +88,40 @@ class Settings(BaseSettings):
         0.0, ge=0, description="Pause after each graph node; for crash-recovery drills and demos."
     )
 
+    # Personal data.
+    pii_entities: str = Field(
+        ",".join(PII_ENTITIES),
+        description="Personal-data types replaced with placeholders before any model sees "
+        "the text, comma-separated, among " + ", ".join(PII_ENTITIES) + ".",
+    )
+    pii_min_score: float = Field(
+        0.5, ge=0, le=1,
+        description="Lowest recognizer confidence (0 to 1) that counts as personal data.",
+    )
+    pii_phone_regions: str = Field(
+        "US,GB",
+        description="Countries (ISO codes, comma-separated) whose national phone formats are "
+        "recognized; numbers written with a leading + are recognized for every country.",
+    )
+    pii_names_file: Path | None = Field(
+        None,
+        description="A UTF-8 file of person names, one per line, always treated as personal "
+        "data, in addition to the names the recognizers find.",
+    )
+
+    @field_validator("pii_entities", "pii_phone_regions", mode="after")
+    @classmethod
+    def _comma_list(cls, value: str) -> str:
+        return ",".join(part.strip().upper() for part in value.split(",") if part.strip())
+
+    @field_validator("pii_entities", mode="after")
+    @classmethod
+    def _known_entities(cls, value: str) -> str:
+        unknown = [name for name in value.split(",") if name and name not in PII_ENTITIES]
+        if unknown:
+            raise ValueError(f"unknown PII types {unknown}; choose among {list(PII_ENTITIES)}")
+        return value
+
     @field_validator("data_dir", mode="after")
     @classmethod
     def _absolute(cls, value: Path) -> Path:
@@ -110,6 +148,14 @@ class Settings(BaseSettings):
     @property
     def resolved_blob_dir(self) -> Path:
         return (self.blob_dir or self.data_dir / "blobs").expanduser().resolve()
+
+    @property
+    def pii_entity_list(self) -> tuple[str, ...]:
+        return tuple(name for name in self.pii_entities.split(",") if name)
+
+    @property
+    def pii_phone_region_list(self) -> tuple[str, ...]:
+        return tuple(code for code in self.pii_phone_regions.split(",") if code)
 
     @property
     def is_sqlite(self) -> bool:

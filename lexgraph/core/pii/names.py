@@ -1,0 +1,263 @@
+"""Person names in legal text without a statistical NER model.
+
+No spaCy model may be downloaded, so names are found by the cues legal documents give:
+an honorific or title (``Ms. Raman``, ``Judge Whitfield``), a signature block (``By:``,
+``Name:``, ``/s/``), a party role (``plaintiff Robert Mills``), a party description
+(``Jane Roe, an individual``), and an optional gazetteer of known names. Capitalized words
+alone are not enough: legal text capitalizes courts, statutes, defined terms and companies,
+and a false positive costs the summary its meaning while a name found once is propagated to
+its other mentions by the pseudonymizer.
+
+Pure Python on purpose: the rules are tested without loading Presidio.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+_UPPER = "A-ZÀ-ÖØ-Þ"
+_LOWER = "a-zß-öø-ÿ"
+# O'Brien, McDonald, DeShawn, Smith-Jones, Nwosu; a token is capitalized and mostly lowercase.
+_WORD = (rf"(?:[{_UPPER}][\u2019']?)?[{_UPPER}][{_LOWER}]+(?:[{_UPPER}][{_LOWER}]+)?"
+         rf"(?:-[{_UPPER}][{_LOWER}]+)?")
+_CAPS_WORD = rf"[{_UPPER}]{{2,}}(?:[-\u2019'][{_UPPER}]+)*"
+_INITIAL = rf"[{_UPPER}]\."
+_PARTICLE = r"(?:de|da|del|della|di|du|van|von|der|den|la|le|bin|ibn|al)"
+_SUFFIX = r"(?:,?[ \t]+(?:Jr\.|Sr\.|II|III|IV)(?![\w]))"
+_SEP = r"[ \t]+"
+
+# One to four tokens after an optional leading initial ("F. Jacob Cherian"); initials and
+# lowercase particles ("Ana de la Cruz") only between capitalized words.
+_NAME = (rf"(?:{_INITIAL}{_SEP})?{_WORD}"
+         rf"(?:{_SEP}(?:{_INITIAL}|(?:{_PARTICLE}{_SEP}){{1,2}}{_WORD}|{_WORD})){{0,3}}"
+         rf"{_SUFFIX}?")
+_CAPS_NAME = rf"{_CAPS_WORD}(?:{_SEP}(?:{_INITIAL}|{_CAPS_WORD})){{1,3}}"
+
+_HONORIFICS = (
+    r"Mr|Mrs|Ms|Mx|Miss|Dr|Prof|Professor|Hon|Honorable|Judge|Justice|Magistrate|"
+    r"Senator|Rep|Officer|Detective|Det|Sgt|Sergeant|Capt|Captain|Lt|Lieutenant|Rev|"
+    r"Reverend|Trooper"
+)
+# Litigation roles precede a person's name in running text, capitalized or not. Contract
+# roles ("Tenant", "Employee") also start title-cased defined terms ("Tenant Improvements"),
+# so they only count in lower case.
+_LITIGATION_ROLES = (
+    r"[Pp]laintiffs?|[Dd]efendants?|[Pp]etitioners?|[Rr]espondents?|[Aa]ppellants?|"
+    r"[Aa]ppellees?|[Cc]laimants?|[Ww]itness(?:es)?|[Dd]ebtors?|[Dd]ecedent|[Aa]ffiant|"
+    r"[Dd]eponent|[Ii]nmate|[Vv]ictim|[Cc]o-defendant|[Ii]ntervenor|[Rr]elator"
+)
+_CONTRACT_ROLES = (
+    r"employees?|tenants?|landlords?|borrowers?|guarantors?|lessees?|lessors?|"
+    r"beneficiar(?:y|ies)|execut(?:or|rix)|trustees?|consultants?|contractors?|spouse|"
+    r"patients?|minors?|inventors?|principal|agent|attorney|counsel|buyers?|sellers?|"
+    r"individual|notary(?: public)?"
+)
+# Labels that introduce a signatory wherever they stand (CUAD-style text flattens signature
+# blocks into one line: "By: /s/ F. Jacob Cherian Name: F. Jacob Cherian Title: ...").
+_SIGNATURE_LABELS = (
+    r"By|Name|Print(?:ed)?[ \t]+[Nn]ame|Signature|Signed|Signatory|Witness|Attn|Attention|"
+    r"Notary(?:[ \t]+Public)?|Prepared[ \t]+[Bb]y|Reviewed[ \t]+[Bb]y|Approved[ \t]+[Bb]y"
+)
+# Labels that name a person only as a whole line: a header ("To: Thomas O'Brien") or a
+# party line of a form ("Tenant: Jane Roe").
+_LINE_LABELS = (
+    r"From|To|Cc|Bcc|Employee|Tenant|Landlord|Borrower|Guarantor|Lessee|Lessor|Contractor|"
+    r"Consultant|Attorney|Counsel|Contact|Client|Patient|Claimant|Buyer|Seller"
+)
+_DEFINED_ROLES = (
+    r"Employee|Executive|Consultant|Contractor|Tenant|Landlord|Borrower|Guarantor|Lessee|"
+    r"Lessor|Buyer|Seller|Purchaser|Licensee|Licensor|Client|Patient|Claimant|Plaintiff|"
+    r"Defendant|Beneficiary|Trustee|Executor|Grantor|Grantee|Disclosing Party|"
+    r"Receiving Party|Recipient|Individual|Founder|Advisor|Inventor|Author|Owner"
+)
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+@dataclass(frozen=True, slots=True)
+class NameHit:
+    start: int
+    end: int
+    score: float
+    rule: str
+
+
+# Capitalized words that end a name: they belong to the sentence, not to the person
+# ("Ms. Raman Shall" in a heading, "Judge Whitfield Ordered"); the name keeps what precedes.
+_STOP_WORDS = _words("""
+a an and as at by for from in into of on or the to with shall will may must agrees agreed
+hereby herein whereas notwithstanding pursuant that this these those which who whom whose
+he she they it his her their its him them we our us you your i me my
+is are was were be been has have had do does did not no nor but if then than so such
+said same each any all either neither both other another
+january february march april may june july august september october november december
+monday tuesday wednesday thursday friday saturday sunday
+esq date title dated signed signature name by its attention attn fax tel phone email e-mail
+address print printed
+""")
+
+# Words that make a candidate an organisation, a place or a legal term, not a person.
+_NOT_A_PERSON = _words("""
+inc incorporated llc l.l.c llp lp ltd limited corp corporation co company companies plc gmbh
+ag sa nv bv pllc pc pa holdings group partners partnership associates bank trust fund capital
+industries systems technologies technology logistics services solutions enterprises ventures
+international global foundation institute university college school hospital clinic
+church society association union council committee commission board agency department
+office bureau authority administration ministry government court courts tribunal
+circuit district county city town village state states commonwealth republic kingdom
+united america american federal national nation supreme superior municipal
+agreement contract lease license policy plan section article exhibit schedule appendix
+annex clause paragraph chapter title part rule rules act code statute regulation
+amendment order judgment motion complaint petition brief opinion notice memorandum
+plaintiff plaintiffs defendant defendants party parties petitioner respondent appellant
+appellee employer employee tenant landlord buyer seller licensee licensor company
+street st avenue ave road rd boulevard blvd lane drive suite floor building plaza
+north south east west northern southern eastern western new
+esq general chief executive officer president director manager secretary treasurer
+counsel attorney partner member chair chairman chairperson vice senior junior assistant
+clerk judge justice magistrate honorable
+certificate improvements improvement allowance benefits information confidential work
+premises property obligations rights indemnified indemnitees materials products data
+chapel church ministries ministry temple mosque synagogue parish diocese pty
+team form forms profile sheet sheets fact facts statement statements request requests
+response responses reply exhibits discovery deposition interrogatories production document
+documents class steering liaison lead leadership settlement expert experts report reports
+list disclosure disclosures claim claims case cases action appeal record records file filing
+filings fees costs
+""")
+
+# A name followed by one of these is an organisation's or a street's ("Acme Widget Supply
+# Inc.", "Martin Luther King Jr. Blvd").
+_SUFFIX_NOT_A_PERSON = _words("""
+inc incorporated llc l.l.c llp lp ltd limited corp corporation co company plc gmbh ag sa nv bv
+pllc pc holdings group partners associates bank trust &
+street st avenue ave road rd boulevard blvd lane ln drive dr way court ct place pl plaza
+highway hwy parkway pkwy square sq building center centre hall park
+""")
+_NEXT_WORD = re.compile(r"[ \t,.]*([^\s,.]+)")
+
+
+def _key(word: str) -> str:
+    return word.strip(".,\u2019'()").casefold()
+
+
+def _trim(text: str, start: int, end: int) -> tuple[tuple[int, int], int] | None:
+    """The person-name part of a candidate, or None when it names something else.
+
+    Leading capitalized sentence words and role words are dropped ("And Jane Roe", "Employee
+    Jane Roe"); a later stop word ends the name ("Ms. Raman Shall"); a later organisation or
+    legal word, or a company or street suffix right after it, rejects the whole candidate.
+    """
+    words = [(start + m.start(), start + m.end(), _key(m.group()))
+             for m in re.finditer(r"\S+", text[start:end])]
+    # Initials are name parts even when they spell a stop word ("Kathleen A. Dennis").
+    words = [(a, b, "" if re.fullmatch(r"\w\.", text[a:b]) else k) for a, b, k in words]
+    while words and (words[0][2] in _STOP_WORDS or words[0][2] in _NOT_A_PERSON):
+        words.pop(0)
+    kept: list[tuple[int, int, str]] = []
+    for word in words:
+        if word[2] in _STOP_WORDS:
+            break
+        if word[2] in _NOT_A_PERSON:
+            return None
+        kept.append(word)
+    if not kept:
+        return None
+    half = len(kept) // 2
+    if len(kept) % 2 == 0 and [w[2] for w in kept[:half]] == [w[2] for w in kept[half:]]:
+        kept = kept[:half]  # "/s/ James Davey James Davey": the typed name under the signature
+    following = _NEXT_WORD.match(text, kept[-1][1])
+    if following and _key(following.group(1)) in _SUFFIX_NOT_A_PERSON:
+        return None
+    first, last = kept[0][0], kept[-1][1]
+    trimmed = text[first:last].rstrip(" \t,")
+    return (first, first + len(trimmed)), len(kept)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    name: str
+    pattern: re.Pattern[str]
+    score: float
+    min_tokens: int
+
+
+_RULES: tuple[_Rule, ...] = (
+    _Rule("honorific", re.compile(
+        rf"(?<![\w.])(?:{_HONORIFICS})\.?(?:{_SEP}(?:Chief|Circuit|District|Magistrate|Judge))?"
+        rf"{_SEP}(?!(?:{_HONORIFICS})\b)(?P<name>{_NAME})"), 0.85, 1),
+    _Rule("signature", re.compile(
+        rf"(?<![\w])(?:{_SIGNATURE_LABELS})[ \t]*:[ \t]*(?:/s/[ \t]*)?"
+        rf"(?P<name>{_NAME}|{_CAPS_NAME})"), 0.85, 2),
+    _Rule("header", re.compile(
+        rf"(?m)^[ \t]*(?:{_LINE_LABELS})[ \t]*:[ \t]*"
+        rf"(?P<name>{_NAME}|{_CAPS_NAME})[ \t]*(?:[,|(<].*)?$"), 0.8, 2),
+    _Rule("e-signature", re.compile(rf"/s/[ \t]*(?P<name>{_NAME}|{_CAPS_NAME})"), 0.9, 1),
+    _Rule("signed-by", re.compile(
+        rf"\b(?:[Ss]igned|[Ee]xecuted|[Ww]itnessed|[Nn]otarized|[Ss]worn|[Pp]repared|"
+        rf"[Aa]ttested|[Aa]cknowledged)[ \t]+(?:before[ \t]+me[ \t]+)?by[ \t]+"
+        rf"(?P<name>{_NAME})"), 0.75, 2),
+    _Rule("party-role", re.compile(
+        rf"\b(?:{_LITIGATION_ROLES}|{_CONTRACT_ROLES}),?{_SEP}(?P<name>{_NAME})"),
+        0.7, 2),
+    _Rule("individual", re.compile(
+        rf"(?P<name>{_NAME}),[ \t]+(?:an?|the)[ \t]+(?:individual|natural person|adult|minor|"
+        rf"resident|citizen|person|employee|sole proprietor)\b"), 0.85, 2),
+    _Rule("post-nominal", re.compile(
+        rf"(?P<name>{_NAME}),?[ \t]+(?:Esq\.|Notary[ \t]+Public|M\.D\.|Ph\.D\.|J\.D\.|"
+        rf"LL\.M\.|CPA\b|R\.N\.)"), 0.85, 2),
+    _Rule("defined-role", re.compile(
+        rf"(?P<name>{_NAME})[ \t]*\((?:the[ \t]+|hereinafter[ \t]+)?[\"“](?:{_DEFINED_ROLES})"
+        rf"[\"”]\)"), 0.85, 2),
+)
+
+
+def find_person_names(text: str, known_names: Iterable[str] = ()) -> list[NameHit]:
+    """Spans of person names in ``text``; overlapping hits are left for the caller to resolve."""
+    hits: list[NameHit] = []
+    for rule in _RULES:
+        pos = 0
+        while match := rule.pattern.search(text, pos):
+            # The next search starts right after the name kept, not after the match: a name
+            # group may have swallowed the next label ("Shripal Morakhia Name: Shripal ...").
+            pos = match.start("name") + 1
+            trimmed = _trim(text, match.start("name"), match.end("name"))
+            if trimmed is None:
+                continue
+            (start, end), tokens = trimmed
+            pos = max(pos, end)
+            if tokens >= rule.min_tokens:
+                hits.append(NameHit(start, end, rule.score, rule.name))
+    hits.extend(find_known_names(text, known_names))
+    return hits
+
+
+def find_known_names(text: str, known_names: Iterable[str]) -> list[NameHit]:
+    """Occurrences of the given names, in any case and spacing."""
+    names = sorted({" ".join(n.split()) for n in known_names if n.strip()}, key=len,
+                   reverse=True)
+    if not names:
+        return []
+    pattern = re.compile(
+        r"(?<![\w])(?:" + "|".join(_flexible(name) for name in names) + r")(?![\w])",
+        re.IGNORECASE)
+    return [NameHit(m.start(), m.end(), 0.95, "gazetteer") for m in pattern.finditer(text)]
+
+
+def _flexible(name: str) -> str:
+    return r"\s+".join(re.escape(part) for part in name.split())
+
+
+def is_plausible_alias(token: str) -> bool:
+    """Whether a surname alone may stand for a known full name wherever it appears."""
+    word = token.strip(".,\u2019'")
+    key = word.casefold()
+    # Surnames that are also street or company words ("Park", "Hall", "Banks") would take
+    # "Park Avenue" with them.
+    return (len(word) >= 3 and word[:1].isupper() and not word.isupper()
+            and key not in _STOP_WORDS and key not in _NOT_A_PERSON
+            and key not in _SUFFIX_NOT_A_PERSON and key.rstrip("s") not in _SUFFIX_NOT_A_PERSON)

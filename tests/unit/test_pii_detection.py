@@ -1,0 +1,194 @@
+"""The Presidio detector on the canary corpus: every canary found, no look-alike flagged,
+offline, and configurable from Settings."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import pytest
+
+from lexgraph.core.config.settings import PII_ENTITIES, Settings
+from lexgraph.core.errors import ConfigError
+from lexgraph.core.pii import (
+    ENTITY_TYPES,
+    PiiFinding,
+    PresidioDetector,
+    get_detector,
+    resolve_overlaps,
+    scan_pii,
+)
+from lexgraph.core.pii.presidio_detector import _segments
+from tests.unit.pii_corpus import (
+    HELD_OUT,
+    HELD_OUT_LOOK_ALIKES,
+    LOOK_ALIKES,
+    Gold,
+    corpus,
+    detector_fixture,  # noqa: F401 - the `detector` fixture
+    parse,
+)
+
+ALL_DOCUMENTS = {**corpus(), **{name: parse(doc) for name, doc in HELD_OUT.items()}}
+
+
+def spans(findings: list[PiiFinding]) -> set[tuple[str, int, int]]:
+    return {(f.entity_type, f.start, f.end) for f in findings}
+
+
+def gold_spans(gold: list[Gold]) -> set[tuple[str, int, int]]:
+    return {(g.entity_type, g.start, g.end) for g in gold if g.entity_type != "PERSON"}
+
+
+@pytest.mark.parametrize("name", sorted(ALL_DOCUMENTS))
+def test_every_pattern_canary_is_found_with_its_type(detector: PresidioDetector,
+                                                     name: str) -> None:
+    # Person names that stand alone ("Mills alleges") are left to the pseudonymizer's
+    # propagation of known values; everything else must come from the detector itself.
+    text, gold = ALL_DOCUMENTS[name]
+    found = spans(detector.scan(text))
+    missing = gold_spans(gold) - found
+    assert not missing, [(t, text[s:e]) for t, s, e in sorted(missing)]
+
+
+@pytest.mark.parametrize("name", sorted(ALL_DOCUMENTS))
+def test_nothing_but_canaries_is_flagged(detector: PresidioDetector, name: str) -> None:
+    text, gold = ALL_DOCUMENTS[name]
+    golden = {(g.entity_type, g.start, g.end) for g in gold}
+    wrong = spans(detector.scan(text)) - golden
+    assert not wrong, [(t, text[s:e]) for t, s, e in sorted(wrong)]
+
+
+@pytest.mark.parametrize("look_alike", LOOK_ALIKES + HELD_OUT_LOOK_ALIKES)
+def test_look_alikes_are_not_flagged(detector: PresidioDetector, look_alike: str) -> None:
+    text = next(t for t, _ in ALL_DOCUMENTS.values() if look_alike in t)
+    start = text.index(look_alike)
+    end = start + len(look_alike)
+    hit = [(f.entity_type, text[f.start:f.end]) for f in detector.scan(text)
+           if f.start < end and start < f.end]
+    assert not hit
+
+
+@pytest.mark.parametrize(("text", "entity_type"), [
+    ("Call 212-555-0187 today.", "PHONE"),
+    ("Call (212) 555-0143 today.", "PHONE"),
+    ("Call +49 30 901820 today.", "PHONE"),
+    ("Call 020 7946 0958 today.", "PHONE"),
+    ("SSN 512-48-3301 on file.", "SSN"),
+    ("Social Security No.: 512483301 on file.", "SSN"),
+    ("Card 3782 822463 10005 on file.", "CREDIT_CARD"),
+    ("Wire to NL91ABNA0417164300 now.", "IBAN"),
+    ("Write to jane@intranet.local now.", "EMAIL"),
+    ("Logged from 10.20.30.40 then.", "IP_ADDRESS"),
+])
+def test_formats(detector: PresidioDetector, text: str, entity_type: str) -> None:
+    assert [f.entity_type for f in detector.scan(text)] == [entity_type]
+
+
+@pytest.mark.parametrize("text", [
+    "Reference 482913057 is the contract number.",  # nine digits, no SSN label
+    "SSN 666-12-3456 is not issued.",  # area 666 is never assigned
+    "SSN 123-45-6789 is the textbook sample.",
+    "Card 4111 1111 1111 1112 fails Luhn.",
+    "IBAN GB82 WEST 1234 5698 7654 33 has a bad checksum.",
+    "Call 555-0143 (no area code).",
+    "See Section 10.2.1.4 and § 1.2.3.4 and version 4.3.2.1.",
+    "The order of 1.2.3.4.5 is a list.",
+    "ZIP 94105-1234 and 10007.",
+    "At 10:30:45 on 2021-03-15.",
+])
+def test_near_misses_are_not_flagged(detector: PresidioDetector, text: str) -> None:
+    assert detector.scan(text) == []
+
+
+def test_overlaps_resolve_by_confidence_then_specificity() -> None:
+    phone = PiiFinding("PHONE", 0, 11, 0.75, "phone")
+    ssn = PiiFinding("SSN", 0, 11, 0.85, "ssn")
+    tie = PiiFinding("PERSON", 0, 11, 0.85, "person")
+    assert resolve_overlaps([phone, ssn]) == [ssn]
+    assert resolve_overlaps([tie, ssn]) == resolve_overlaps([ssn, tie]) == [ssn]
+    part = PiiFinding("PERSON", 6, 11, 0.95, "gazetteer")
+    whole = PiiFinding("PERSON", 0, 11, 0.7, "party-role")
+    assert resolve_overlaps([part, whole]) == [PiiFinding("PERSON", 0, 11, 0.95, "gazetteer")]
+
+
+def test_findings_carry_no_values(detector: PresidioDetector) -> None:
+    text = "Email jane.roe@example.com about SSN 512-48-3301."
+    findings = detector.scan(text)
+    assert findings
+    for finding in findings:
+        assert "jane" not in repr(finding) and "3301" not in repr(finding)
+        assert 0.5 <= finding.score <= 1.0
+
+
+def test_placeholders_are_not_personal_data(detector: PresidioDetector) -> None:
+    text = ("<PERSON_1> (<EMAIL_1>, <PHONE_2>) paid <CREDIT_CARD_1> from <IBAN_1>; "
+            "Mr. <PERSON_3> gave <SSN_1> and <IP_ADDRESS_1>.")
+    assert detector.scan(text) == []
+
+
+def test_loading_and_scanning_stay_offline(caplog: pytest.LogCaptureFixture) -> None:
+    # The stock e-mail recognizer's tldextract would fetch the public-suffix list, fail
+    # under the network guard and say so at WARNING; ours reads the bundled snapshot.
+    caplog.set_level(logging.DEBUG)
+    fresh = PresidioDetector(["EMAIL"])
+    assert [f.score for f in fresh.scan("jane@example.com, ops@corp.internal")] == [1.0, 0.6]
+    noisy = [r for r in caplog.records
+             if r.name.startswith(("tldextract", "urllib3", "requests"))]
+    assert not noisy, [r.getMessage() for r in noisy]
+
+
+def test_entity_types_follow_settings() -> None:
+    settings = Settings(pii_entities=" email , ssn ")
+    assert settings.pii_entities == "EMAIL,SSN"
+    only = PresidioDetector(settings.pii_entity_list)
+    text = "Mr. John Smith, jane@example.com, 212-555-0187, SSN 512-48-3301"
+    assert {f.entity_type for f in only.scan(text)} == {"EMAIL", "SSN"}
+    assert only.entity_types == ("EMAIL", "SSN")
+    assert PresidioDetector([]).scan(text) == []
+
+
+def test_unknown_entity_types_and_regions_are_configuration_errors() -> None:
+    with pytest.raises(ValueError, match="unknown PII types"):
+        Settings(pii_entities="PERSON,PASSPORT")
+    with pytest.raises(ConfigError, match="unknown PII types"):
+        PresidioDetector(["PASSPORT"])
+    with pytest.raises(ConfigError, match="unknown regions"):
+        PresidioDetector(["PHONE"], phone_regions=("XX",))
+
+
+def test_settings_and_package_agree_on_the_types() -> None:
+    assert ENTITY_TYPES == PII_ENTITIES
+    assert Settings().pii_entity_list == PII_ENTITIES
+
+
+def test_names_file_adds_names(tmp_path: Path) -> None:
+    names = tmp_path / "names.txt"
+    names.write_text("# parties of the matter\nZelda Quartermaine\n", encoding="utf-8")
+    settings = Settings(pii_entities="PERSON", pii_names_file=names)
+    found = PresidioDetector.from_settings(settings).scan("Zelda Quartermaine agrees.")
+    assert [(f.start, f.end, f.recognizer) for f in found] == [(0, 18, "person:gazetteer")]
+    with pytest.raises(ConfigError, match="cannot be read"):
+        PresidioDetector.from_settings(Settings(pii_names_file=tmp_path / "missing"))
+
+
+def test_scan_pii_uses_the_shared_detector() -> None:
+    settings = Settings(pii_entities="EMAIL")
+    assert get_detector(settings) is get_detector(settings)
+    found = scan_pii("Reach me at jane.roe@example.com.", settings)
+    assert [(f.entity_type, f.start, f.end) for f in found] == [("EMAIL", 12, 32)]
+
+
+def test_long_texts_are_scanned_in_pieces_without_losing_offsets(
+        detector: PresidioDetector) -> None:
+    line = "Filler text about the lease and its Section 4.2 obligations. " * 20 + "\n"
+    text = line * 400 + "Contact jane.roe@example.com.\n" + line * 400
+    assert len(text) > 3 * 100_000
+    pieces = list(_segments(text, 100_000))
+    assert "".join(p for _, p in pieces) == text
+    assert all(len(p) <= 100_000 and text[o:o + len(p)] == p for o, p in pieces)
+    started = time.perf_counter()
+    found = detector.scan(text)
+    assert [text[f.start:f.end] for f in found] == ["jane.roe@example.com"]
+    assert time.perf_counter() - started < 30
