@@ -79,9 +79,11 @@ def api(
     settings = get_settings()
     settings.ensure_dirs()
     _store(settings)  # migrate once before worker processes start
+    # A live event stream lasts as long as its job; without a limit, open streams would hold
+    # a shutdown indefinitely. Cut off, they reconnect elsewhere with Last-Event-ID.
     uvicorn.run("lexgraph.api.app:create_app", factory=True, host=host or settings.api_host,
                 port=port or settings.api_port, workers=workers or settings.api_workers,
-                log_level="warning", access_log=False)
+                log_level="warning", access_log=False, timeout_graceful_shutdown=10)
 
 
 @app.command()

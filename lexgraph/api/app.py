@@ -10,18 +10,23 @@ from fastapi import FastAPI
 from lexgraph import __version__
 from lexgraph.api import problems
 from lexgraph.api.deps import Services
-from lexgraph.api.routes import health, jobs
+from lexgraph.api.routes import events, health, jobs, webhooks
 from lexgraph.core.config.settings import Settings, get_settings
 from lexgraph.core.db.engine import make_engine
 from lexgraph.core.db.migrate import upgrade
 from lexgraph.core.jobs.store import JobStore
+from lexgraph.core.jobs.stream import EventFeed
 from lexgraph.core.storage.blobs import LocalBlobStore
+from lexgraph.core.webhooks import UrlGuard, WebhookStore
+from lexgraph.core.webhooks.ssrf import Resolver
 from lexgraph.workers.celery_app import make_celery
 
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *,
+               resolver: Resolver | None = None) -> FastAPI:
+    """The API; ``resolver`` replaces DNS for the webhook URL checks (tests)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -34,9 +39,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.resolved_database_url, pool_size=settings.api_threads)
         if settings.auto_migrate:
             upgrade(engine)
-        store = JobStore(engine, LocalBlobStore(settings.resolved_blob_dir), settings)
+        guard = UrlGuard(settings.webhook_allowed_network_list, resolver)
+        webhooks = WebhookStore(engine, settings, guard)
+        store = JobStore(engine, LocalBlobStore(settings.resolved_blob_dir), settings,
+                         check_webhook_url=webhooks.check_job_webhook_url)
         celery = make_celery(settings)
-        app.state.services = Services(settings=settings, store=store, celery=celery)
+        feed = EventFeed(engine, poll_seconds=settings.event_stream_poll_seconds,
+                           keepalive_seconds=settings.event_stream_keepalive_seconds)
+        app.state.services = Services(settings=settings, store=store, celery=celery,
+                                      webhooks=webhooks, events=feed)
         try:
             yield
         finally:
@@ -51,4 +62,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     app.include_router(health.router)
     app.include_router(jobs.router)
+    app.include_router(events.router)
+    app.include_router(webhooks.router)
     return app

@@ -12,6 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.errors import Unauthorized
 from lexgraph.core.jobs.store import JobStore, Principal, hash_key
+from lexgraph.core.jobs.stream import EventFeed
+from lexgraph.core.webhooks import WebhookStore
 
 
 class KeyCache:
@@ -48,6 +50,8 @@ class Services:
     settings: Settings
     store: JobStore
     celery: Any
+    webhooks: WebhookStore
+    events: EventFeed
     keys: KeyCache = field(init=False)
 
     def __post_init__(self) -> None:

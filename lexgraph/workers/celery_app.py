@@ -21,7 +21,8 @@ def make_celery(settings: Settings) -> Celery:
     app.conf.update(
         task_queues=[Queue(name) for name in QUEUES],
         task_default_queue="orchestrate",
-        task_routes={"lexgraph.run_job": {"queue": "orchestrate"}},
+        task_routes={"lexgraph.run_job": {"queue": "orchestrate"},
+                     "lexgraph.deliver_webhook": {"queue": "webhooks"}},
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         task_ignore_result=True,

@@ -11,6 +11,7 @@ from lexgraph.core.db.engine import make_engine
 from lexgraph.core.db.migrate import upgrade
 from lexgraph.core.jobs.lifecycle import Lifecycle
 from lexgraph.core.storage.blobs import LocalBlobStore
+from lexgraph.core.webhooks import Deliverer, Relay, UrlGuard
 from lexgraph.graphs.builder import build_graph
 from lexgraph.graphs.checkpointer import open_checkpointer
 from lexgraph.graphs.runner import JobRunner
@@ -55,10 +56,45 @@ def get_services(settings: Settings) -> WorkerServices:
         return found
 
 
+@dataclass
+class WebhookServices:
+    relay: Relay
+    deliverer: Deliverer
+    close: Any
+
+
+# Kept apart from the orchestrator's container: a webhooks-only worker needs neither the graph
+# nor the checkpointer.
+_webhook_services: dict[str, WebhookServices] = {}
+
+
+def get_webhook_services(settings: Settings) -> WebhookServices:
+    key = settings.model_dump_json()
+    with _lock:
+        found = _webhook_services.get(key)
+        if found is None:
+            settings.ensure_dirs()
+            engine = make_engine(settings.resolved_database_url)
+            if settings.auto_migrate:
+                upgrade(engine)
+            guard = UrlGuard(settings.webhook_allowed_network_list)
+            deliverer = Deliverer(engine, settings, guard)
+
+            def close() -> None:
+                deliverer.close()
+                engine.dispose()
+
+            found = WebhookServices(Relay(engine, settings), deliverer, close)
+            _webhook_services[key] = found
+        return found
+
+
 def close_services() -> None:
     """Close every cached container (database pools, checkpointer connections)."""
     with _lock:
-        built = list(_services.values())
+        built: list[WorkerServices | WebhookServices] = [*_services.values(),
+                                                          *_webhook_services.values()]
         _services.clear()
+        _webhook_services.clear()
     for services in built:
         services.close()

@@ -1,4 +1,4 @@
-"""Celery tasks and the orchestrator's sweeper."""
+"""Celery tasks, the orchestrator's sweeper and the webhooks scheduler."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from celery import Task, shared_task
 from celery.signals import worker_ready, worker_shutdown
 
 from lexgraph.core.config.settings import Settings
-from lexgraph.workers.services import get_services
+from lexgraph.workers.services import get_services, get_webhook_services
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,13 @@ def _settings(task: Task) -> Settings:
 def run_job(self: Task, job_id: str) -> str:
     outcome = get_services(_settings(self)).runner.run(job_id)
     log.info("job %s: %s", job_id, outcome)
+    return outcome
+
+
+@shared_task(name="lexgraph.deliver_webhook", bind=True)
+def deliver_webhook(self: Task, delivery_id: str) -> str:
+    outcome = get_webhook_services(_settings(self)).deliverer.deliver(delivery_id)
+    log.info("delivery %s: %s", delivery_id, outcome)
     return outcome
 
 
@@ -61,7 +68,42 @@ class Sweeper(threading.Thread):
             self.stopping.wait(self.settings.sweep_interval_seconds)
 
 
+class WebhookScheduler(threading.Thread):
+    """Fans new job events out into deliveries and sends each due delivery to the queue.
+
+    It runs in every worker that consumes the ``webhooks`` queue, beside the deliveries it
+    feeds, rather than in the API or a beat process of its own: there is nothing extra to
+    deploy, a stack without webhooks workers does no relay work, scaling the webhooks service
+    scales the relay with it, and API processes (one per uvicorn worker) stay request-only.
+    Several at once are safe: fan-out is idempotent per (event, destination), and the query
+    that picks due deliveries stamps them in the same statement.
+    """
+
+    def __init__(self, app: Any, settings: Settings) -> None:
+        super().__init__(daemon=True, name="lexgraph-webhook-scheduler")
+        self.app = app
+        self.settings = settings
+        self.stopping = threading.Event()
+
+    def tick(self) -> int:
+        due = get_webhook_services(self.settings).relay.tick()
+        for delivery_id in due:
+            self.app.send_task("lexgraph.deliver_webhook", args=[delivery_id], queue="webhooks")
+        return len(due)
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                sent = self.tick()
+            except Exception:
+                log.warning("webhook scheduling failed; retrying", exc_info=True)
+                sent = 0
+            if not sent:
+                self.stopping.wait(self.settings.webhook_poll_interval_seconds)
+
+
 _sweeper: Sweeper | None = None
+_scheduler: WebhookScheduler | None = None
 
 
 @worker_ready.connect
@@ -76,7 +118,21 @@ def _start_sweeper(sender: Any = None, **_: Any) -> None:
     _sweeper.start()
 
 
+@worker_ready.connect
+def _start_webhook_scheduler(sender: Any = None, **_: Any) -> None:
+    global _scheduler
+    consumer = getattr(sender, "consumer", None) or sender
+    queues = {q.name for q in consumer.task_consumer.queues} if consumer else set()
+    if "webhooks" not in queues:
+        return
+    app = consumer.app
+    _scheduler = WebhookScheduler(app, app.conf.lexgraph_settings)
+    _scheduler.start()
+
+
 @worker_shutdown.connect
 def _stop_sweeper(**_: Any) -> None:
     if _sweeper is not None:
         _sweeper.stopping.set()
+    if _scheduler is not None:
+        _scheduler.stopping.set()

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import ipaddress
+import math
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Profile = Literal["contract", "court_opinion", "legislation", "general"]
@@ -13,6 +15,22 @@ PROFILES: tuple[str, ...] = ("contract", "court_opinion", "legislation", "genera
 PII_ENTITIES: tuple[str, ...] = (
     "PERSON", "EMAIL", "PHONE", "SSN", "IBAN", "CREDIT_CARD", "IP_ADDRESS",
 )
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+_UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in ``"30"``, ``"30s"``, ``"5m"`` or ``"2h"``."""
+    text = text.strip().lower()
+    unit = text[-1:] if text[-1:] in ("s", "m", "h") else ""
+    try:
+        value = float(text[: len(text) - len(unit)])
+    except ValueError:
+        raise ValueError(f"{text!r} is not a duration; write e.g. 30, 30s, 5m or 2h") from None
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{text!r} is not a duration; it must be zero or more")
+    return value * _UNITS[unit]
 
 
 class Settings(BaseSettings):
@@ -67,6 +85,75 @@ class Settings(BaseSettings):
         24.0, ge=24.0,
         description="How long an Idempotency-Key and its stored response are kept (at least 24 h).",
     )
+
+    # Webhooks and the live event stream.
+    webhook_retry_schedule: str = Field(
+        "0,5s,5m,30m,2h,5h,10h,10h",
+        description="When each delivery attempt is made, as delays after the previous one "
+        "(the first after the event); a number is seconds, or add s, m or h. A delivery that "
+        "fails every attempt is marked failed.",
+    )
+    webhook_timeout_seconds: float = Field(
+        15.0, gt=0, le=300, description="How long one delivery attempt may take."
+    )
+    webhook_lease_seconds: float = Field(
+        60.0, gt=0,
+        description="A delivery whose worker stopped mid-attempt is retried by another worker "
+        "after this long; must exceed webhook_timeout_seconds.",
+    )
+    webhook_poll_interval_seconds: float = Field(
+        0.5, gt=0,
+        description="How often webhooks workers look for new events and for deliveries due.",
+    )
+    webhook_secret_grace_seconds: float = Field(
+        86400.0, ge=0,
+        description="After a secret rotation, how long the old secret still signs deliveries "
+        "(beside the new one), so receivers can switch without dropping any.",
+    )
+    webhook_allowed_networks: str | None = Field(
+        None,
+        description="Comma-separated networks (CIDR, e.g. 10.20.0.0/16,127.0.0.1/32) that "
+        "webhook URLs may reach although they are private, loopback or otherwise internal; "
+        "unset admits only public addresses.",
+    )
+    event_stream_keepalive_seconds: float = Field(
+        15.0, gt=0,
+        description="A live event stream with nothing to send gets a keep-alive comment this "
+        "often, so proxies do not close it.",
+    )
+    event_stream_poll_seconds: float = Field(
+        0.5, gt=0, description="How often a live event stream looks for new events."
+    )
+
+    @field_validator("webhook_retry_schedule", mode="after")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        delays = [part.strip() for part in value.split(",") if part.strip()]
+        if not delays:
+            raise ValueError("list at least one delay, e.g. 0,5s,5m")
+        for delay in delays:
+            parse_duration(delay)
+        return ",".join(delays)
+
+    @field_validator("webhook_allowed_networks", mode="after")
+    @classmethod
+    def _networks(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = [part.strip() for part in value.split(",") if part.strip()]
+        for part in parts:
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"{part!r} is not a network; write e.g. 10.0.0.0/8") from None
+        return ",".join(parts) or None
+
+    @model_validator(mode="after")
+    def _lease_outlasts_attempt(self) -> Settings:
+        if self.webhook_lease_seconds <= self.webhook_timeout_seconds:
+            raise ValueError("webhook_lease_seconds must exceed webhook_timeout_seconds, or a "
+                             "slow attempt would be started again by another worker")
+        return self
 
     # Job execution.
     job_lease_seconds: float = Field(
@@ -164,6 +251,17 @@ class Settings(BaseSettings):
     @property
     def broker_is_redis(self) -> bool:
         return self.resolved_broker_url.startswith(("redis://", "rediss://"))
+
+    @property
+    def webhook_retry_delays(self) -> tuple[float, ...]:
+        return tuple(parse_duration(d) for d in self.webhook_retry_schedule.split(","))
+
+    @property
+    def webhook_allowed_network_list(self) -> tuple[IPNetwork, ...]:
+        if not self.webhook_allowed_networks:
+            return ()
+        return tuple(ipaddress.ip_network(n, strict=False)
+                     for n in self.webhook_allowed_networks.split(","))
 
     def ensure_dirs(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)

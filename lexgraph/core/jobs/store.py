@@ -4,6 +4,7 @@ import base64
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -79,10 +80,13 @@ def _as_aware(value: datetime) -> datetime:
 class JobStore:
     """Tenant-scoped operations behind the API and CLI. Every query filters by tenant."""
 
-    def __init__(self, engine: Engine, blobs: BlobStore, settings: Settings) -> None:
+    def __init__(self, engine: Engine, blobs: BlobStore, settings: Settings, *,
+                 check_webhook_url: Callable[[str], None] | None = None) -> None:
         self.engine = engine
         self.blobs = blobs
         self.settings = settings
+        # Refuses a job's webhook_url that must never be called (see core/webhooks/ssrf.py).
+        self.check_webhook_url = check_webhook_url
         self.sessions = sessionmaker(engine, expire_on_commit=False)
         # (tenant id, matter name) -> matter id. A matter is never renamed and outlives its
         # jobs, so the id can be reused without a query; if its row is gone after all (tenant
@@ -124,6 +128,8 @@ class JobStore:
 
     def submit(self, who: Principal, sub: Submission, idempotency_key: str | None) -> SubmitOutcome:
         prepared = validate(sub, self.settings)
+        if sub.webhook_url is not None and self.check_webhook_url is not None:
+            self.check_webhook_url(sub.webhook_url)
         fingerprint = sub.fingerprint(prepared)
         if idempotency_key is not None:
             stored = self._reserve_key(who, idempotency_key, fingerprint)
