@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Profile = Literal["contract", "court_opinion", "legislation", "general"]
@@ -173,6 +173,46 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(2, ge=1, description="Threads per `lexgraph worker`.")
     node_pause_seconds: float = Field(
         0.0, ge=0, description="Pause after each graph node; for crash-recovery drills and demos."
+    )
+
+    # Language model. `none` is extractive mode: the graph runs without any LLM.
+    llm_backend: Literal["none", "openai", "scripted"] = Field(
+        "none",
+        description="Where the agents' model calls go: `none` (extractive mode, no LLM), "
+        "`openai` (any OpenAI-compatible server: vLLM serve, Ollama, TGI) or `scripted` "
+        "(replays llm_script; for tests and demos).",
+    )
+    llm_base_url: str | None = Field(
+        None,
+        description="Base URL of the OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 "
+        "(vLLM serve) or http://127.0.0.1:11434/v1 (Ollama); /v1 is added when missing.",
+    )
+    llm_model: str | None = Field(
+        None, description="Model name sent to the server, e.g. Qwen/Qwen2.5-7B-Instruct."
+    )
+    llm_api_key: SecretStr | None = Field(
+        None, description="Bearer token for the server, when it asks for one."
+    )
+    llm_timeout_seconds: float = Field(
+        120.0, gt=0, description="How long one completion may take before the call fails."
+    )
+    llm_max_retries: int = Field(
+        3, ge=0, le=10,
+        description="Retries, with exponential backoff, of a completion answered with 429 or "
+        "5xx or that could not connect.",
+    )
+    llm_max_tokens: int = Field(2048, ge=1, description="Most tokens one completion may write.")
+    llm_temperature: float = Field(
+        0.0, ge=0, le=2, description="Sampling temperature; 0 keeps summaries reproducible."
+    )
+    llm_context_window: int = Field(
+        8192, ge=512,
+        description="The model's context window in tokens; agents compact their history to fit.",
+    )
+    llm_script: Path | None = Field(
+        None,
+        description="JSON file of model outputs for the scripted backend: a list, or "
+        '{"by_agent": {"<agent role>": [...]}}.',
     )
 
     # Personal data.
