@@ -21,6 +21,7 @@ import httpx
 import typer
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from lexgraph.core.config.settings import PROFILES, Settings, get_settings
@@ -287,6 +288,70 @@ def summarize(
         base = f"http://127.0.0.1:{port}"
         _wait_ready(base, procs)
         run(base, key)
+
+
+@app.command()
+def index(
+    paths: Annotated[list[Path], typer.Argument(
+        help="Documents, or folders of them (PDF, DOCX, HTML, Markdown, TXT).")],
+    matter: Annotated[str, typer.Option(help="Matter the documents belong to.")],
+    tenant: Annotated[str, typer.Option(
+        help="Tenant (created if new); `local` is the embedded stack's own.")] = "local",
+) -> None:
+    """Pre-index a matter's documents for search: parse, chunk, embed, store."""
+    from lexgraph.core.embeddings import make_embedder
+    from lexgraph.core.errors import UserError
+    from lexgraph.core.ingest.indexing import Indexer, content_document_id, find_documents
+    from lexgraph.core.ingest.sniff import sniff
+    from lexgraph.core.vectorstore import Scope, open_vector_store
+
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise typer.Exit(_fail(f"not found: {', '.join(missing)}"))
+    files = find_documents(paths)
+    if not files:
+        raise typer.Exit(_fail("no PDF, DOCX, HTML, Markdown or text files found"))
+    settings = get_settings()
+    tenant_id, matter_id = _store(settings).ensure_matter(tenant, matter)
+    scope = Scope(tenant_id, matter_id)
+    store = open_vector_store(settings)
+    indexer = Indexer(make_embedder(settings), store, chunk_chars=settings.chunk_max_chars,
+                      max_unpacked_bytes=settings.docx_max_unpacked_bytes)
+    failed: list[str] = []
+    pages = chunks = 0
+    try:
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                      TextColumn("{task.completed}/{task.total} files"), TimeElapsedColumn(),
+                      console=console) as bar:
+            task = bar.add_task("indexing", total=len(files))
+            for path in files:
+                bar.update(task, description=path.name)
+                data = path.read_bytes()
+                try:
+                    media_type = sniff(path.name, data).media_type
+                except UserError as exc:  # an unsupported file is reported, the rest go on
+                    failed.append(f"{path}: {exc.detail}")
+                    bar.advance(task)
+                    continue
+                done = indexer.index(scope, content_document_id(data), path.name, media_type,
+                                     data)
+                if done.error:
+                    failed.append(f"{path}: {done.error['message']} ({done.error['code']})")
+                else:
+                    pages += len(done.pages)
+                    chunks += len(done.chunks)
+                bar.advance(task)
+    finally:
+        store.close()
+    for line in failed:
+        console.print(f"[red]not indexed:[/red] {escape(line)}", highlight=False,
+                      soft_wrap=True)
+    console.print(f"indexed {len(files) - len(failed)} of {len(files)} file(s): {pages} page(s), "
+                  f"{chunks} chunk(s) in matter [bold]{escape(matter)}[/bold] of tenant "
+                  f"{escape(tenant)}",
+                  highlight=False, soft_wrap=True)
+    if failed:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from lexgraph.core.config.settings import Settings
+from lexgraph.core.embeddings.local import LocalEmbedder
 
 REQUIRE_SERVICES = os.environ.get("LEXGRAPH_REQUIRE_SERVICES") == "1"
 PG_ADMIN_URL = os.environ.get("LEXGRAPH_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -135,6 +136,14 @@ def redis_url() -> Iterator[str]:
         pytest.fail("no empty Redis database number is free for this test run")
     yield f"redis://{REDIS_HOST}:{REDIS_PORT}/{db}"
     client.flushdb()
+
+
+@pytest.fixture(scope="session")
+def embedder() -> LocalEmbedder:
+    """The packaged all-MiniLM-L6-v2, loaded once for the whole run (a few seconds)."""
+    model = LocalEmbedder()
+    model.embed(["warm-up"])
+    return model
 
 
 @pytest.fixture

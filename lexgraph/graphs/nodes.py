@@ -8,9 +8,10 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from lexgraph.core.errors import JobError
-from lexgraph.core.ingest.extract import extract_pages
+from lexgraph.core.ingest.indexing import Indexer
+from lexgraph.core.vectorstore.base import Scope
 from lexgraph.graphs.render import render_markdown
-from lexgraph.graphs.state import ExtractedDocument, GraphContext, JobState
+from lexgraph.graphs.state import ChunkRef, ExtractedDocument, GraphContext, JobState
 
 # A sentence ends at . ! or ? followed by space and a capital, quote or bracket, unless the
 # word before the stop is a common legal or corporate abbreviation.
@@ -29,27 +30,34 @@ _DEFINED = re.compile(r"[\"“]([A-Z][A-Za-z0-9 '-]{1,60})[\"”]")
 
 
 def ingest(state: JobState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
-    blobs = runtime.context.blobs
+    """Parse, chunk, embed and index every document under the job's tenant + matter."""
+    ctx = runtime.context
+    settings = ctx.settings
+    indexer = Indexer(ctx.embedder, ctx.vectors, chunk_chars=settings.chunk_max_chars,
+                      max_unpacked_bytes=settings.docx_max_unpacked_bytes)
+    scope = Scope(state["tenant_id"], state["matter_id"])
     extracted: list[ExtractedDocument] = []
+    chunks: list[ChunkRef] = []
     for doc in state["inputs"]:
         try:
-            pages = extract_pages(doc["media_type"], blobs.get(doc["blob_key"]))
-            extracted.append(ExtractedDocument(id=doc["id"], filename=doc["filename"],
-                                               media_type=doc["media_type"], pages=pages,
-                                               error=None))
-        except JobError as exc:
-            extracted.append(ExtractedDocument(id=doc["id"], filename=doc["filename"],
-                                               media_type=doc["media_type"], pages=[],
-                                               error=exc.as_record()))
+            data = ctx.blobs.get(doc["blob_key"])
         except KeyError:
             extracted.append(ExtractedDocument(
                 id=doc["id"], filename=doc["filename"], media_type=doc["media_type"], pages=[],
                 error={"code": "blob_missing", "message": "the uploaded file is missing"}))
+            continue
+        done = indexer.index(scope, doc["id"], doc["filename"], doc["media_type"], data)
+        extracted.append(ExtractedDocument(id=doc["id"], filename=doc["filename"],
+                                           media_type=doc["media_type"], pages=done.pages,
+                                           error=done.error))
+        chunks.extend(ChunkRef(id=c.id, document_id=c.document_id, document=doc["filename"],
+                               page=c.page, page_end=c.page_end, start=c.start, end=c.end,
+                               heading=c.heading, text=c.text) for c in done.chunks)
     if all(d["error"] for d in extracted):
         first = extracted[0]["error"] or {}
         raise JobError("no_readable_documents",
                        f"no document could be read: {first.get('message', 'unknown error')}")
-    return {"extracted": extracted}
+    return {"extracted": extracted, "chunks": chunks}
 
 
 def analyze_text(pages: list[str]) -> dict[str, Any]:
@@ -117,11 +125,15 @@ def _opening(text: str) -> str:
 
 def analyze(state: JobState) -> dict[str, Any]:
     analyses = []
+    per_document: dict[str, int] = {}
+    for chunk in state.get("chunks", []):
+        per_document[chunk["document_id"]] = per_document.get(chunk["document_id"], 0) + 1
     for doc in state["extracted"]:
         entry: dict[str, Any] = {"id": doc["id"], "filename": doc["filename"],
                                  "media_type": doc["media_type"], "error": doc["error"]}
         if doc["error"] is None:
             entry.update(analyze_text(doc["pages"]))
+            entry["chunks"] = per_document.get(doc["id"], 0)
         analyses.append(entry)
     return {"analyses": analyses}
 
@@ -134,6 +146,7 @@ def finalize(state: JobState) -> dict[str, Any]:
         "pages": sum(a["pages"] for a in readable),
         "words": sum(a["words"] for a in readable),
         "characters": sum(a["characters"] for a in readable),
+        "chunks": sum(a.get("chunks", 0) for a in readable),
     }
     overview = (
         f"Extracted {totals['words']:,} words on {totals['pages']} page(s) from "

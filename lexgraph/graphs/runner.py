@@ -86,7 +86,8 @@ class JobRunner:
             log.info("job %s resumes before %s", job.id, snapshot.next)
         else:
             graph_input = JobState(
-                job_id=job.id, matter=job.matter, profile=job.profile,
+                job_id=job.id, tenant_id=job.tenant_id, matter=job.matter,
+                matter_id=job.matter_id, profile=job.profile,
                 instructions=job.instructions, timings_ms={}, log=[],
                 inputs=[DocumentInput(id=d.id, filename=d.filename, media_type=d.media_type,
                                       blob_key=d.blob_key, pages=d.pages, size=d.size)

@@ -5,7 +5,9 @@ from dataclasses import dataclass
 from typing import Annotated, Any, TypedDict
 
 from lexgraph.core.config.settings import Settings
+from lexgraph.core.embeddings.base import Embedder
 from lexgraph.core.storage.blobs import BlobStore
+from lexgraph.core.vectorstore.base import VectorStore
 
 
 def _merge(left: dict[str, Any], right: dict[str, Any]) -> dict[str, Any]:
@@ -29,13 +31,31 @@ class ExtractedDocument(TypedDict):
     error: dict[str, str] | None
 
 
+class ChunkRef(TypedDict):
+    """One indexed chunk, as retrieval and citations need it: ``text`` is
+    ``extracted[document].pages[page - 1][start:end]``."""
+
+    id: str  # "<document id>:<page>:<n>"
+    document_id: str
+    document: str
+    page: int
+    page_end: int
+    start: int
+    end: int
+    heading: str
+    text: str
+
+
 class JobState(TypedDict, total=False):
     job_id: str
+    tenant_id: str
     matter: str
+    matter_id: str
     profile: str
     instructions: str | None
     inputs: list[DocumentInput]
     extracted: list[ExtractedDocument]
+    chunks: list[ChunkRef]
     analyses: list[dict[str, Any]]
     result: dict[str, Any]
     markdown: str
@@ -49,3 +69,5 @@ class GraphContext:
 
     settings: Settings
     blobs: BlobStore
+    embedder: Embedder
+    vectors: VectorStore

@@ -9,8 +9,10 @@ from typing import Any
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.db.engine import make_engine
 from lexgraph.core.db.migrate import upgrade
+from lexgraph.core.embeddings import make_embedder
 from lexgraph.core.jobs.lifecycle import Lifecycle
 from lexgraph.core.storage.blobs import LocalBlobStore
+from lexgraph.core.vectorstore import open_vector_store
 from lexgraph.core.webhooks import Deliverer, Relay, UrlGuard
 from lexgraph.graphs.builder import build_graph
 from lexgraph.graphs.checkpointer import open_checkpointer
@@ -43,12 +45,15 @@ def get_services(settings: Settings) -> WorkerServices:
                 upgrade(engine)
             lifecycle = Lifecycle(engine, settings.job_lease_seconds)
             saver, close_saver = open_checkpointer(settings.resolved_checkpoint_url)
+            vectors = open_vector_store(settings)
             context = GraphContext(settings=settings,
-                                   blobs=LocalBlobStore(settings.resolved_blob_dir))
+                                   blobs=LocalBlobStore(settings.resolved_blob_dir),
+                                   embedder=make_embedder(settings), vectors=vectors)
             runner = JobRunner(build_graph(saver), lifecycle, context)
 
             def close() -> None:
                 close_saver()
+                vectors.close()
                 engine.dispose()
 
             found = WorkerServices(settings, lifecycle, runner, close)

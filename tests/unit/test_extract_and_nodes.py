@@ -6,7 +6,7 @@ import zipfile
 import pytest
 
 from lexgraph.core.errors import JobError
-from lexgraph.core.ingest.extract import extract_pages, html_to_text
+from lexgraph.core.ingest.loaders import extract_pages, html_to_text
 from lexgraph.core.ingest.sniff import DOCX, HTML, MARKDOWN, PDF, TEXT
 from lexgraph.graphs.nodes import analyze_text, split_sentences
 
@@ -59,7 +59,7 @@ def test_html_drops_scripts_and_keeps_headings() -> None:
 
 def test_docx_paragraphs_and_bomb_guard() -> None:
     assert extract_pages(DOCX, _docx(["Clause one.", "Clause two."])) == [
-        "Clause one.\nClause two."]
+        "Clause one.\n\nClause two."]
     with pytest.raises(JobError) as err:
         extract_pages(DOCX, _docx(["x"], pad=65 * 1024 * 1024))
     assert err.value.code == "docx_too_large"

@@ -175,6 +175,57 @@ class Settings(BaseSettings):
         0.0, ge=0, description="Pause after each graph node; for crash-recovery drills and demos."
     )
 
+    # Ingestion, embeddings and retrieval.
+    chunk_max_chars: int = Field(
+        1000, ge=200, le=8000,
+        description="Longest chunk in characters. Chunks follow headings and numbered clauses "
+        "and fall back to sentence windows; 1,000 characters fit all-MiniLM-L6-v2's 256-token "
+        "window.",
+    )
+    docx_max_unpacked_bytes: int = Field(
+        64 * 1024 * 1024, ge=1024 * 1024,
+        description="A Word document whose parts unpack to more than this is refused as a "
+        "possible zip bomb.",
+    )
+    embedding_backend: Literal["local", "openai"] = Field(
+        "local",
+        description="`local`: sentence-transformers in the worker (the packaged "
+        "all-MiniLM-L6-v2 by default, nothing downloaded); `openai`: an OpenAI-compatible "
+        "/v1/embeddings server such as Hugging Face TEI or vLLM at embedding_url.",
+    )
+    embedding_model: str = Field(
+        "all-MiniLM-L6-v2",
+        description="`local`: all-MiniLM-L6-v2 (packaged) or the directory of a "
+        "sentence-transformers model; `openai`: the model name sent to the server. Changing "
+        "it means re-indexing existing matters.",
+    )
+    embedding_url: str | None = Field(
+        None, description="Base URL of the embeddings server for `openai`, e.g. "
+        "http://tei:8080 (/v1 is added when missing)."
+    )
+    embedding_api_key: SecretStr | None = Field(
+        None, description="Bearer token for the embeddings server, when it asks for one."
+    )
+    embedding_batch_size: int = Field(
+        32, ge=1, le=1024, description="Texts per embedding batch (per request for `openai`)."
+    )
+    vector_store: Literal["lancedb", "weaviate"] = Field(
+        "lancedb",
+        description="Where chunk vectors live: `lancedb` (embedded, files under vector_dir, one "
+        "table per tenant and matter) or `weaviate` (weaviate_url, one Weaviate tenant per "
+        "matter, hybrid BM25 + vector search).",
+    )
+    vector_dir: Path | None = Field(None, description="LanceDB's directory; default "
+                                    "data_dir/vectors.")
+    weaviate_url: str | None = Field(
+        None, description="Weaviate's HTTP endpoint, e.g. http://weaviate:8080; gRPC is on "
+        "the same host at weaviate_grpc_port."
+    )
+    weaviate_grpc_port: int = Field(50051, ge=1, le=65535, description="Weaviate's gRPC port.")
+    weaviate_api_key: SecretStr | None = Field(
+        None, description="Weaviate API key, when authentication is on."
+    )
+
     # Language model. `none` is extractive mode: the graph runs without any LLM.
     llm_backend: Literal["none", "openai", "scripted"] = Field(
         "none",
@@ -275,6 +326,10 @@ class Settings(BaseSettings):
     @property
     def resolved_blob_dir(self) -> Path:
         return (self.blob_dir or self.data_dir / "blobs").expanduser().resolve()
+
+    @property
+    def resolved_vector_dir(self) -> Path:
+        return (self.vector_dir or self.data_dir / "vectors").expanduser().resolve()
 
     @property
     def pii_entity_list(self) -> tuple[str, ...]:

@@ -1,1 +1,3 @@
-"""Document intake and text extraction: media-type sniffing by content, page counts, plain text."""
+"""Document intake and ingestion: media-type sniffing by content, loaders that give text per
+page, legal-aware chunking with page and character offsets, and the indexer that embeds and
+stores chunks under a tenant + matter scope."""

@@ -34,6 +34,7 @@ class ClaimedJob:
     id: str
     tenant_id: str
     matter: str
+    matter_id: str  # with tenant_id, the ethical wall of the job's vector-store scope
     profile: str
     instructions: str | None
     attempt: int
@@ -66,7 +67,8 @@ class Lifecycle:
             docs = s.execute(select(Document).where(Document.job_id == job_id)
                              .order_by(Document.position)).scalars()
             return ClaimedJob(
-                id=job.id, tenant_id=job.tenant_id, matter=job.matter.name, profile=job.profile,
+                id=job.id, tenant_id=job.tenant_id, matter=job.matter.name,
+                matter_id=job.matter_id, profile=job.profile,
                 instructions=job.instructions, attempt=job.attempts,
                 documents=[DocumentRef(d.id, d.filename, d.media_type, d.blob_key, d.pages,
                                        d.size) for d in docs],

@@ -111,6 +111,22 @@ class JobStore:
             s.add(api_key)
         return key, Principal(tenant.id, tenant.name, api_key.id)
 
+    def ensure_matter(self, tenant_name: str, matter_name: str) -> tuple[str, str]:
+        """(tenant id, matter id) by name, creating either when new (pre-indexing a matter
+        before its first job)."""
+        tenant_name, matter_name = tenant_name.strip(), matter_name.strip()
+        if not tenant_name or not matter_name:
+            raise Unprocessable("a tenant name and a matter name are required")
+        if len(matter_name) > 200:
+            raise Unprocessable("a matter name has at most 200 characters")
+        with self.sessions.begin() as s:
+            _insert_ignore(s, Tenant.__table__,
+                           {"id": new_id("ten"), "name": tenant_name, "created_at": utcnow()})
+            tenant_id = s.execute(select(Tenant.id).where(Tenant.name == tenant_name)
+                                  ).scalar_one()
+            matter_id = self._matter_id(s, tenant_id, matter_name)
+        return tenant_id, matter_id
+
     def authenticate(self, key: str | None) -> Principal:
         if not key:
             raise Unauthorized("send 'Authorization: Bearer <API key>'")

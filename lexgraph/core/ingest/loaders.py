@@ -1,0 +1,283 @@
+"""Text per page from the formats the intake accepts, or a JobError saying why a file is unreadable.
+
+``pages[i]`` is the text of page ``i + 1`` exactly as extracted; chunk offsets index into these
+strings, so the loaders never post-process a page after it is returned.
+
+PDF goes through langchain-community's pdfium parser (fast, keeps page order, serialises pdfium,
+which is not thread-safe); DOCX through python-docx; HTML, Markdown and plain text through our own
+code, which keeps headings visible to the chunker and needs no extra dependency.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+import zipfile
+from html.parser import HTMLParser
+from typing import Any
+
+from lexgraph.core.errors import JobError
+from lexgraph.core.ingest.sniff import DOCX, HTML, MARKDOWN, PDF, TEXT, decode_text
+
+DEFAULT_MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+_MAX_ZIP_MEMBERS = 10_000
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_HEADING_STYLE = re.compile(r"^(?:heading|überschrift|titre)\s*(\d)$", re.IGNORECASE)
+
+
+class _HTMLText(HTMLParser):
+    _SKIP = frozenset({"script", "style", "template", "noscript", "head"})
+    _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+    _BLOCK = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
+                        "section", "article", "blockquote", "pre", "table", "ul", "ol", "title"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIP:
+            self._skip += 1
+        elif tag in self._HEADINGS:
+            # Keep heading structure visible to the chunker and the analysis, Markdown-style.
+            self.parts.append("\n\n" + "#" * int(tag[1]) + " ")
+        elif tag in self._BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP and self._skip:
+            self._skip -= 1
+        elif tag in self._BLOCK:
+            self.parts.append("\n\n" if tag in self._HEADINGS else "\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def html_to_text(html: str) -> str:
+    parser = _HTMLText()
+    parser.feed(html)
+    parser.close()
+    text = "".join(parser.parts)
+    text = re.sub(r"[ \t\r\f\v]+", " ", text)
+    return re.sub(r"\n\s*\n+", "\n\n", text).strip()
+
+
+# PDF ----------------------------------------------------------------------------------------
+
+
+def _pdf_parser() -> Any:
+    with warnings.catch_warnings():
+        # langchain-community announces its sunset on import; the parser itself is what we
+        # want, and the notice would otherwise be attributed to this module.
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        from langchain_community.document_loaders.parsers.pdf import PyPDFium2Parser
+    return PyPDFium2Parser
+
+
+def _pdf_pages(data: bytes) -> list[str]:
+    import pypdfium2
+    from langchain_core.documents.base import Blob
+
+    parser_cls = _pdf_parser()
+    try:
+        docs = list(parser_cls(mode="page").lazy_parse(Blob.from_data(data, mime_type=PDF)))
+    except pypdfium2.PdfiumError as exc:
+        if getattr(exc, "err_code", None) == pypdfium2.raw.FPDF_ERR_PASSWORD:
+            raise JobError("pdf_encrypted", "the PDF is password-protected; upload an "
+                           "unprotected copy") from exc
+        raise JobError("pdf_corrupt", "the PDF is damaged or not a PDF and could not be "
+                       "opened; upload the original file again") from exc
+    pages: list[str] = [""] * max((d.metadata.get("page", 0) for d in docs), default=-1)
+    pages.append("")
+    for doc in docs:
+        # The parser ends every page with one newline of its own; it is not document text.
+        pages[int(doc.metadata["page"])] = doc.page_content.removesuffix("\n")
+    if not any(p.strip() for p in pages):
+        if _pdf_has_images(data, parser_cls):
+            raise JobError("pdf_no_text", f"the PDF is a scan: its {len(pages)} page(s) are "
+                           "images without a text layer; run OCR on it and upload it again")
+        raise JobError("pdf_no_text", "the PDF has no text layer; if it is a scan, run OCR on "
+                       "it and upload it again")
+    return pages
+
+
+def _pdf_has_images(data: bytes, parser_cls: Any) -> bool:
+    import pypdfium2
+    import pypdfium2.raw as pdfium_c
+
+    # The parser's own lock: pdfium must never run in two threads at once.
+    with parser_cls._lock:
+        pdf = pypdfium2.PdfDocument(data)
+        try:
+            for page in pdf:
+                try:
+                    if any(True for _ in page.get_objects(
+                            filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2)):
+                        return True
+                finally:
+                    page.close()
+        finally:
+            pdf.close()
+    return False
+
+
+# DOCX ---------------------------------------------------------------------------------------
+
+
+def _check_zip_bomb(zf: zipfile.ZipFile, limit: int) -> None:
+    # Declared sizes bound what zipfile will inflate, so checking them before any part is
+    # read is enough to stop a document that would unpack to gigabytes.
+    infos = zf.infolist()
+    unpacked = sum(info.file_size for info in infos)
+    if unpacked > limit or len(infos) > _MAX_ZIP_MEMBERS:
+        raise JobError(
+            "docx_too_large",
+            f"the Word document unpacks to {unpacked / 2**20:,.0f} MiB in {len(infos):,} parts "
+            f"(limit {limit / 2**20:,.0f} MiB, {_MAX_ZIP_MEMBERS:,} parts); it may be a zip "
+            "bomb, so it was not opened",
+        )
+
+
+def _docx_body(data: bytes) -> tuple[Any, dict[str, str]]:
+    """The document body element and a style-id -> style-name map."""
+    import docx
+    from docx.oxml.parser import parse_xml
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+        styles = {s.style_id: s.name or "" for s in document.styles}
+        return document.element.body, styles
+    except Exception:
+        # Some producers write packages python-docx refuses (missing relationships, odd
+        # content types) whose main part is still sound; read that part directly.
+        pass
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            root = parse_xml(zf.read("word/document.xml"))
+    except Exception as exc:
+        raise JobError("docx_corrupt", "the Word document is damaged and could not be read; "
+                       "open and save it again in Word, then upload it") from exc
+    body = root.find(f"{_W}body")
+    if body is None:
+        raise JobError("docx_corrupt", "the Word document has no body")
+    return body, {}
+
+
+class _DocxPages:
+    """Walks the body in order; a page ends at an explicit or last-rendered page break."""
+
+    def __init__(self) -> None:
+        self.pages: list[list[str]] = [[]]
+
+    def text(self, value: str) -> None:
+        self.pages[-1].append(value)
+
+    def page_break(self) -> None:
+        # Word writes a rendered break right after an explicit one; only text between
+        # breaks makes a page, so the pair counts once.
+        if "".join(self.pages[-1]).strip():
+            self.pages.append([])
+
+    def result(self) -> list[str]:
+        return ["".join(p).strip("\n") for p in self.pages]
+
+
+def _paragraph(p: Any, styles: dict[str, str], out: _DocxPages) -> None:
+    style = p.find(f"{_W}pPr/{_W}pStyle")
+    name = styles.get(style.get(f"{_W}val"), style.get(f"{_W}val")) if style is not None else ""
+    prefix = ""
+    match = _HEADING_STYLE.match(name or "")
+    if match:
+        prefix = "#" * min(6, max(1, int(match.group(1)))) + " "
+    elif (name or "").lower() == "title":
+        prefix = "# "
+    parts: list[str] = []
+
+    def flush() -> None:
+        line = "".join(parts)
+        if line.strip():
+            out.text(prefix + line + "\n")
+        parts.clear()
+
+    for node in p.iter():
+        tag = node.tag
+        if tag == f"{_W}t":
+            parts.append(node.text or "")
+        elif tag in (f"{_W}tab", f"{_W}ptab"):
+            parts.append("\t")
+        elif tag == f"{_W}br":
+            if node.get(f"{_W}type") == "page":
+                flush()
+                out.page_break()
+            else:
+                parts.append("\n")
+        elif tag == f"{_W}cr":
+            parts.append("\n")
+        elif tag == f"{_W}lastRenderedPageBreak":
+            flush()
+            out.page_break()
+        elif tag in (f"{_W}noBreakHyphen", f"{_W}softHyphen"):
+            parts.append("-" if tag.endswith("noBreakHyphen") else "")
+    flush()
+    out.text("\n")
+
+
+def _table(tbl: Any, styles: dict[str, str], out: _DocxPages) -> None:
+    for row in tbl.iter(f"{_W}tr"):
+        cells = []
+        for cell in row.iter(f"{_W}tc"):
+            texts = ["".join(t.text or "" for t in p.iter(f"{_W}t")) for p in cell.iter(f"{_W}p")]
+            cells.append(" ".join(t for t in texts if t.strip()))
+        if any(c.strip() for c in cells):
+            out.text(" | ".join(cells) + "\n")
+    out.text("\n")
+
+
+def _docx_pages(data: bytes, max_unpacked_bytes: int) -> list[str]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            _check_zip_bomb(zf, max_unpacked_bytes)
+            if "word/document.xml" not in zf.namelist():
+                raise JobError("docx_corrupt", "the Word document has no main part "
+                               "(word/document.xml)")
+    except zipfile.BadZipFile as exc:
+        raise JobError("docx_corrupt", "the Word document is damaged (not a readable ZIP "
+                       "package); upload the original file again") from exc
+    body, styles = _docx_body(data)
+    out = _DocxPages()
+    for child in body:
+        if child.tag == f"{_W}p":
+            _paragraph(child, styles, out)
+        elif child.tag == f"{_W}tbl":
+            _table(child, styles, out)
+        elif child.tag == f"{_W}sdt":
+            for p in child.iter(f"{_W}p"):
+                _paragraph(p, styles, out)
+    pages = out.result()
+    if not any(p.strip() for p in pages):
+        raise JobError("docx_empty", "the Word document contains no text")
+    return pages
+
+
+# Entry point --------------------------------------------------------------------------------
+
+
+def extract_pages(media_type: str, data: bytes, *,
+                  max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED_BYTES) -> list[str]:
+    """Return the document's text, one string per page; raise JobError for unreadable files."""
+    if media_type == PDF:
+        return _pdf_pages(data)
+    if media_type == DOCX:
+        return _docx_pages(data, max_unpacked_bytes)
+    text = decode_text(data)
+    if text is None:
+        raise JobError("not_text", "the document is not UTF-8 text")
+    if media_type == HTML:
+        text = html_to_text(text)
+    elif media_type not in (TEXT, MARKDOWN):
+        raise JobError("unsupported", f"no loader for {media_type}")
+    return text.split("\f")
