@@ -24,7 +24,10 @@ COMPOSE = ROOT / "compose.yaml"
 LEXGRAPH_SERVICES = {"api": ["api", "--host", "0.0.0.0"],
                      "orchestrator": ["worker", "--queues", "orchestrate"],
                      "webhooks": ["worker", "--queues", "webhooks"]}
-BACKING_SERVICES = {"postgres", "redis"}
+BACKING_SERVICES = {"postgres", "redis", "weaviate"}
+# What each lexgraph service waits for: only job-running workers touch the vector store.
+WAITS_FOR = {"api": {"postgres", "redis"}, "webhooks": {"postgres", "redis"},
+             "orchestrator": {"postgres", "redis", "weaviate"}}
 _VARIABLE = re.compile(r"\bLEXGRAPH_[A-Z0-9_]+")
 
 
@@ -66,8 +69,8 @@ def test_lexgraph_services_use_the_image_and_commands(compose: dict[str, Any],
 def test_lexgraph_services_wait_for_healthy_backing_services(compose: dict[str, Any],
                                                              name: str) -> None:
     depends = compose["services"][name]["depends_on"]
-    assert {dep: cond["condition"] for dep, cond in depends.items()} == {
-        "postgres": "service_healthy", "redis": "service_healthy"}
+    assert {dep: cond["condition"] for dep, cond in depends.items()} == dict.fromkeys(
+        WAITS_FOR[name], "service_healthy")
 
 
 @pytest.mark.parametrize("name", sorted(BACKING_SERVICES | {"api"}))
@@ -89,6 +92,8 @@ def test_production_topology(compose: dict[str, Any], name: str,
     assert "@postgres:5432/" in settings.resolved_database_url
     assert settings.resolved_broker_url == "redis://redis:6379/0"
     assert settings.broker_is_redis
+    assert settings.vector_store == "weaviate"
+    assert settings.weaviate_url == "http://weaviate:8080"
 
 
 def test_blobs_live_on_one_volume_shared_at_the_data_dir(compose: dict[str, Any]) -> None:
@@ -109,6 +114,16 @@ def test_postgres_keeps_its_data_in_a_named_volume(compose: dict[str, Any]) -> N
     targets = dict(map(_mount_target, postgres["volumes"]))
     assert targets and set(targets) <= set(compose["volumes"])
     assert "/var/lib/postgresql/data" in targets.values()
+
+
+def test_weaviate_keeps_its_data_and_stays_private(compose: dict[str, Any]) -> None:
+    weaviate = compose["services"]["weaviate"]
+    targets = dict(map(_mount_target, weaviate["volumes"]))
+    assert targets and set(targets) <= set(compose["volumes"])
+    assert _environment(weaviate)["PERSISTENCE_DATA_PATH"] in targets.values()
+    assert "ports" not in weaviate  # only the workers on the compose network reach it
+    assert _environment(weaviate)["DISABLE_TELEMETRY"] == "true"
+    assert _environment(weaviate)["DEFAULT_VECTORIZER_MODULE"] == "none"
 
 
 def test_every_lexgraph_variable_is_a_settings_field() -> None:
