@@ -15,9 +15,10 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 import httpx
-from sqlalchemy import Engine, or_, select, update
+from sqlalchemy import Engine, insert, or_, select, update
 from sqlalchemy.orm import sessionmaker
 
 from lexgraph import __version__
@@ -55,6 +56,7 @@ class Claim:
     body: bytes
     secrets: list[str]
     endpoint_id: str | None
+    retry_step: int
 
 
 @dataclass(frozen=True)
@@ -114,51 +116,55 @@ class Deliverer:
     # Claim --------------------------------------------------------------------------------
 
     def _claim(self, delivery_id: str, owner: str) -> Claim | None:
+        # Few statements on purpose: a delivery's two transactions are most of its cost.
         now = utcnow()
         d = WebhookDelivery
         with self.sessions.begin() as s:
-            got = rowcount(s, update(d).where(
+            row = s.execute(update(d).where(
                 d.id == delivery_id, d.status == "pending", d.next_attempt_at <= now,
                 or_(d.lease_expires_at.is_(None), d.lease_expires_at < now),
             ).values(lease_owner=owner,
                      lease_expires_at=now + timedelta(seconds=self.settings.webhook_lease_seconds),
-                     dispatched_at=None, updated_at=now))
-            if got != 1:
+                     dispatched_at=None, attempt_count=d.attempt_count + 1, updated_at=now)
+                .returning(d.tenant_id, d.event_id, d.endpoint_id, d.url, d.webhook_id,
+                           d.attempt_count, d.retry_step)).first()
+            if row is None:
                 return None
-            delivery = s.execute(select(d).where(d.id == delivery_id)).scalar_one()
-            # An attempt still open belonged to a worker that died before recording it.
-            s.execute(update(WebhookAttempt).where(
-                WebhookAttempt.delivery_id == delivery_id, WebhookAttempt.finished_at.is_(None),
-            ).values(finished_at=now, error="interrupted: the worker stopped before the "
-                     "outcome was known; the message is sent again"))
-            if delivery.endpoint_id is not None:
-                ep = s.get(WebhookEndpoint, delivery.endpoint_id)
+            if row.attempt_count > 1:
+                # An attempt still open belonged to a worker that died before recording it.
+                s.execute(update(WebhookAttempt).where(
+                    WebhookAttempt.delivery_id == delivery_id,
+                    WebhookAttempt.finished_at.is_(None),
+                ).values(finished_at=now, error="interrupted: the worker stopped before the "
+                         "outcome was known; the message is sent again"))
+            event = s.execute(select(JobEvent).where(JobEvent.id == row.event_id)).scalar_one()
+            url = row.url
+            if row.endpoint_id is not None:
+                ep = s.get(WebhookEndpoint, row.endpoint_id)
                 if ep is None or not ep.enabled:
                     reason = ep.disabled_reason if ep is not None else "deleted"
-                    delivery.status, delivery.completed_at = "failed", now
-                    delivery.next_attempt_at = delivery.lease_owner = None
-                    delivery.lease_expires_at = None
-                    delivery.last_error = f"not sent: the endpoint is disabled ({reason})"
+                    s.execute(update(d).where(d.id == delivery_id).values(
+                        status="failed", completed_at=now, next_attempt_at=None,
+                        lease_owner=None, lease_expires_at=None,
+                        attempt_count=row.attempt_count - 1,
+                        last_error=f"not sent: the endpoint is disabled ({reason})"))
                     return None
                 url = ep.url
                 secrets = valid_secrets(ep.secret, ep.previous_secret,
                                         ep.previous_secret_expires_at, now)
+                if url != row.url:  # the endpoint was moved since the event was fanned out
+                    s.execute(update(d).where(d.id == delivery_id).values(url=url))
             else:
-                url = delivery.url
-                row = ensure_signing_secret(s, delivery.tenant_id)
-                secrets = valid_secrets(row.secret, row.previous_secret,
-                                        row.previous_secret_expires_at, now)
-            event = s.execute(select(JobEvent).where(JobEvent.id == delivery.event_id)
-                              ).scalar_one()
-            delivery.attempt_count += 1
-            delivery.url = url
-            attempt = WebhookAttempt(delivery_id=delivery_id, number=delivery.attempt_count,
-                                     url=url, started_at=now)
-            s.add(attempt)
-            s.flush()
-            return Claim(delivery_id=delivery_id, attempt_id=attempt.id, owner=owner,
-                         webhook_id=delivery.webhook_id, url=url, body=payload(event),
-                         secrets=secrets, endpoint_id=delivery.endpoint_id)
+                key = ensure_signing_secret(s, row.tenant_id)
+                secrets = valid_secrets(key.secret, key.previous_secret,
+                                        key.previous_secret_expires_at, now)
+            attempt_id = s.execute(insert(WebhookAttempt).values(
+                delivery_id=delivery_id, number=row.attempt_count, url=url, started_at=now,
+            ).returning(WebhookAttempt.id)).scalar_one()
+            return Claim(delivery_id=delivery_id, attempt_id=attempt_id, owner=owner,
+                         webhook_id=row.webhook_id, url=url, body=payload(event),
+                         secrets=secrets, endpoint_id=row.endpoint_id,
+                         retry_step=row.retry_step)
 
     # The request --------------------------------------------------------------------------
 
@@ -224,41 +230,42 @@ class Deliverer:
 
     def _finish(self, claim: Claim, out: Outcome) -> str:
         now = utcnow()
+        values: dict[str, Any] = dict(lease_owner=None, lease_expires_at=None,
+                                      last_status_code=out.status_code, last_error=out.error,
+                                      updated_at=now)
+        done = dict(next_attempt_at=None, completed_at=now)
+        if out.ok:
+            outcome = "succeeded"
+            values.update(status="succeeded", **done)
+        elif out.gone:
+            outcome = "gone"
+            values.update(status="failed", **done)
+        else:
+            delays = self.settings.webhook_retry_delays
+            step = claim.retry_step + 1
+            values["retry_step"] = step
+            if step >= len(delays):
+                outcome = "failed"
+                values.update(status="failed", **done)
+            else:
+                delay = delays[step]
+                if out.retry_after is not None:
+                    cap = max(RETRY_AFTER_CAP_SECONDS, max(delays))
+                    delay = max(delay, min(out.retry_after, cap))
+                outcome = f"retry in {delay:g} s"
+                values["next_attempt_at"] = now + timedelta(seconds=delay)
         with self.sessions.begin() as s:
             s.execute(update(WebhookAttempt).where(WebhookAttempt.id == claim.attempt_id).values(
                 finished_at=now, duration_ms=out.duration_ms, status_code=out.status_code,
                 error=out.error))
-            delivery = s.execute(select(WebhookDelivery).where(
-                WebhookDelivery.id == claim.delivery_id,
-                WebhookDelivery.lease_owner == claim.owner)).scalar()
-            if delivery is None:
-                # The lease lapsed mid-attempt and another worker took over; it decides.
+            # Only while the lease is ours: past it another worker has taken over and decides.
+            if rowcount(s, update(WebhookDelivery).where(
+                    WebhookDelivery.id == claim.delivery_id,
+                    WebhookDelivery.lease_owner == claim.owner).values(**values)) != 1:
                 return "recorded; lease lost"
-            delivery.lease_owner = delivery.lease_expires_at = None
-            delivery.last_status_code, delivery.last_error = out.status_code, out.error
-            delivery.updated_at = now
-            if out.ok:
-                delivery.status, delivery.completed_at = "succeeded", now
-                delivery.next_attempt_at = None
-                return "succeeded"
-            if out.gone:
-                delivery.status, delivery.completed_at = "failed", now
-                delivery.next_attempt_at = None
-                if claim.endpoint_id is not None:
-                    s.execute(update(WebhookEndpoint).where(
-                        WebhookEndpoint.id == claim.endpoint_id).values(
-                        enabled=False, updated_at=now,
-                        disabled_reason=f"the receiver answered 410 Gone at {iso(now)}"))
-                return "gone"
-            delays = self.settings.webhook_retry_delays
-            delivery.retry_step += 1
-            if delivery.retry_step >= len(delays):
-                delivery.status, delivery.completed_at = "failed", now
-                delivery.next_attempt_at = None
-                return "failed"
-            delay = delays[delivery.retry_step]
-            if out.retry_after is not None:
-                cap = max(RETRY_AFTER_CAP_SECONDS, max(delays))
-                delay = max(delay, min(out.retry_after, cap))
-            delivery.next_attempt_at = now + timedelta(seconds=delay)
-            return f"retry in {delay:g} s"
+            if out.gone and claim.endpoint_id is not None:
+                s.execute(update(WebhookEndpoint).where(
+                    WebhookEndpoint.id == claim.endpoint_id).values(
+                    enabled=False, updated_at=now,
+                    disabled_reason=f"the receiver answered 410 Gone at {iso(now)}"))
+        return outcome
