@@ -102,7 +102,7 @@ class Settings(BaseSettings):
         "after this long; must exceed webhook_timeout_seconds.",
     )
     webhook_poll_interval_seconds: float = Field(
-        0.5, gt=0,
+        0.25, gt=0,
         description="How often webhooks workers look for new events and for deliveries due.",
     )
     webhook_secret_grace_seconds: float = Field(
