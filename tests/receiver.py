@@ -8,6 +8,7 @@ are refused) and started later; it records every request and answers through ``r
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -66,10 +67,11 @@ class Receiver:
         self.respond: Callable[[Received], Reply] = lambda _r: (200, {}, b"ok")
         self._server: ThreadingHTTPServer | None = None
 
-    def url(self, path: str = "/hook") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+    def url(self, path: str = "/hook", host: str = "127.0.0.1", scheme: str = "http") -> str:
+        return f"{scheme}://{host}:{self.port}{path}"
 
-    def start(self) -> Receiver:
+    def start(self, tls: ssl.SSLContext | None = None) -> Receiver:
+        """Listen (over TLS with ``tls``, a server context)."""
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -95,6 +97,8 @@ class Receiver:
 
         server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         server.daemon_threads = True
+        if tls is not None:
+            server.socket = tls.wrap_socket(server.socket, server_side=True)
         self._server = server
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                          daemon=True).start()
