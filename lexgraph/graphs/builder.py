@@ -1,4 +1,8 @@
-"""Assemble the job graph. Each node is wrapped to record its own wall time in the state."""
+"""Assemble the job graph of ARCHITECTURE.md. Each node records its own wall time in the state.
+
+ingest -> screen_documents -> redact -> retrieve -> summarize -> check_compliance, then
+finalize (pass), summarize again (revise), or human_review (escalate) -> finalize.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +14,19 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Checkpointer
 
-from lexgraph.graphs import nodes
+from lexgraph.graphs import nodes, summary_nodes
 from lexgraph.graphs.state import GraphContext, JobState
 
 # (name, function, progress once the node has finished)
 STEPS: list[tuple[str, Callable[..., dict[str, Any]], float]] = [
-    ("ingest", nodes.ingest, 0.4),
-    ("analyze", nodes.analyze, 0.7),
-    ("finalize", nodes.finalize, 0.95),
+    ("ingest", nodes.ingest, 0.35),
+    ("screen_documents", summary_nodes.screen_documents, 0.4),
+    ("redact", summary_nodes.redact, 0.5),
+    ("retrieve", summary_nodes.retrieve, 0.6),
+    ("summarize", summary_nodes.summarize, 0.75),
+    ("check_compliance", summary_nodes.check_compliance, 0.85),
+    ("human_review", summary_nodes.human_review, 0.9),
+    ("finalize", summary_nodes.finalize, 0.95),
 ]
 PROGRESS = {name: share for name, _, share in STEPS}
 
@@ -25,16 +34,10 @@ PROGRESS = {name: share for name, _, share in STEPS}
 def _timed(name: str, fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     wants_runtime = "runtime" in inspect.signature(fn).parameters
 
-    if wants_runtime:
-        def node(state: JobState, runtime: Any) -> dict[str, Any]:
-            start = time.perf_counter()
-            update = fn(state, runtime)
-            return {**update, "timings_ms": {name: round((time.perf_counter() - start) * 1e3, 2)}}
-    else:
-        def node(state: JobState) -> dict[str, Any]:  # type: ignore[misc]
-            start = time.perf_counter()
-            update = fn(state)
-            return {**update, "timings_ms": {name: round((time.perf_counter() - start) * 1e3, 2)}}
+    def node(state: JobState, runtime: Any) -> dict[str, Any]:
+        start = time.perf_counter()
+        update = fn(state, runtime) if wants_runtime else fn(state)
+        return {**update, "timings_ms": {name: round((time.perf_counter() - start) * 1e3, 2)}}
 
     node.__name__ = name
     return node
@@ -42,10 +45,16 @@ def _timed(name: str, fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[s
 
 def build_graph(checkpointer: Checkpointer = None) -> Any:
     graph = StateGraph(JobState, context_schema=GraphContext)
-    previous = START
     for name, fn, _ in STEPS:
         graph.add_node(name, _timed(name, fn))
-        graph.add_edge(previous, name)
-        previous = name
-    graph.add_edge(previous, END)
+    graph.add_edge(START, "ingest")
+    graph.add_edge("ingest", "screen_documents")
+    graph.add_edge("screen_documents", "redact")
+    graph.add_edge("redact", "retrieve")
+    graph.add_edge("retrieve", "summarize")
+    graph.add_edge("summarize", "check_compliance")
+    graph.add_conditional_edges("check_compliance", summary_nodes.route_after_check,
+                                ["finalize", "summarize", "human_review"])
+    graph.add_edge("human_review", "finalize")
+    graph.add_edge("finalize", END)
     return graph.compile(checkpointer=checkpointer, name="lexgraph-job")

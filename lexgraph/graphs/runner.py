@@ -9,6 +9,8 @@ import threading
 import time
 from typing import Any
 
+from langgraph.types import Command
+
 from lexgraph.core.errors import JobError
 from lexgraph.core.jobs.lifecycle import ClaimedJob, Lifecycle
 from lexgraph.graphs.builder import PROGRESS
@@ -79,8 +81,14 @@ class JobRunner:
     def _drive(self, job: ClaimedJob, owner: str, beat: _Heartbeat) -> str:
         config: dict[str, Any] = {"configurable": {"thread_id": job.id}}
         snapshot = self.graph.get_state(config)
-        if snapshot.values and not snapshot.next:
-            graph_input: JobState | None = None  # finished earlier; only the commit is missing
+        graph_input: Any
+        if snapshot.interrupts:
+            if job.review is None:
+                # Sent again while still waiting for a reviewer: park it again.
+                return self._park(job, owner, snapshot)
+            graph_input = Command(resume=job.review)
+        elif snapshot.values and not snapshot.next:
+            graph_input = None  # finished earlier; only the commit is missing
         elif snapshot.values:
             graph_input = None  # resume after the last checkpointed node
             log.info("job %s resumes before %s", job.id, snapshot.next)
@@ -88,7 +96,8 @@ class JobRunner:
             graph_input = JobState(
                 job_id=job.id, tenant_id=job.tenant_id, matter=job.matter,
                 matter_id=job.matter_id, profile=job.profile,
-                instructions=job.instructions, timings_ms={}, log=[],
+                instructions=job.instructions, timings_ms={}, log=[], usage=[], guard_log=[],
+                revisions=0, compliance=None, review=None,
                 inputs=[DocumentInput(id=d.id, filename=d.filename, media_type=d.media_type,
                                       blob_key=d.blob_key, pages=d.pages, size=d.size)
                         for d in job.documents],
@@ -97,6 +106,8 @@ class JobRunner:
             for update in self.graph.stream(graph_input, config, context=self.context,
                                             stream_mode="updates", durability="sync"):
                 for node, values in update.items():
+                    if node.startswith("__"):
+                        continue  # the interrupt marker, handled below
                     timing = (values or {}).get("timings_ms", {}).get(node)
                     if not self.lifecycle.progress(job.id, owner, stage=node,
                                                    progress=PROGRESS.get(node, 0.0),
@@ -107,9 +118,18 @@ class JobRunner:
                     return "stopped: cancelled or taken over"
                 if self.context.settings.node_pause_seconds:
                     time.sleep(self.context.settings.node_pause_seconds)
-        final = self.graph.get_state(config).values
+        snapshot = self.graph.get_state(config)
+        if snapshot.interrupts:
+            return self._park(job, owner, snapshot)
+        final = snapshot.values
         # Timings come from the state, not the finalize node, so finalize's own time is in.
         body = {**final["result"], "timings_ms": dict(final.get("timings_ms", {}))}
         if not self.lifecycle.complete(job.id, owner, body, final["markdown"]):
             return "stopped: cancelled or taken over"
         return "succeeded"
+
+    def _park(self, job: ClaimedJob, owner: str, snapshot: Any) -> str:
+        request = dict(snapshot.interrupts[0].value or {})
+        if not self.lifecycle.needs_review(job.id, owner, request):
+            return "stopped: cancelled or taken over"
+        return "needs_review"

@@ -6,6 +6,8 @@ from typing import Annotated, Any, TypedDict
 
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.embeddings.base import Embedder
+from lexgraph.core.guard import Guard
+from lexgraph.core.llm import LLMClient
 from lexgraph.core.storage.blobs import BlobStore
 from lexgraph.core.vectorstore.base import VectorStore
 
@@ -56,7 +58,19 @@ class JobState(TypedDict, total=False):
     inputs: list[DocumentInput]
     extracted: list[ExtractedDocument]
     chunks: list[ChunkRef]
-    analyses: list[dict[str, Any]]
+    quarantined: list[dict[str, Any]]
+    # The pseudonym map holds raw personal data: it lives here (in the job's checkpoints)
+    # and nowhere else; traces and logs must leave it out.
+    pii: dict[str, Any]
+    redacted: dict[str, str]  # chunk id -> text with personal data replaced
+    redactions: dict[str, int]
+    retrieved: dict[str, list[str]]  # section key -> chunk ids
+    draft: list[dict[str, Any]]  # sections as core.summary.Section dumps
+    compliance: dict[str, Any] | None
+    revisions: int
+    review: dict[str, Any] | None
+    usage: Annotated[list[dict[str, Any]], operator.add]
+    guard_log: Annotated[list[dict[str, Any]], operator.add]
     result: dict[str, Any]
     markdown: str
     timings_ms: Annotated[dict[str, float], _merge]
@@ -71,3 +85,5 @@ class GraphContext:
     blobs: BlobStore
     embedder: Embedder
     vectors: VectorStore
+    guard: Guard
+    llm: LLMClient | None = None  # None: extractive mode

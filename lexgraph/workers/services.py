@@ -10,6 +10,8 @@ from lexgraph.core.config.settings import Settings
 from lexgraph.core.db.engine import make_engine
 from lexgraph.core.db.migrate import upgrade
 from lexgraph.core.embeddings import make_embedder
+from lexgraph.core.guard import RulesGuard
+from lexgraph.core.llm import make_llm
 from lexgraph.core.jobs.lifecycle import Lifecycle
 from lexgraph.core.storage.blobs import LocalBlobStore
 from lexgraph.core.vectorstore import open_vector_store
@@ -18,6 +20,10 @@ from lexgraph.graphs.builder import build_graph
 from lexgraph.graphs.checkpointer import open_checkpointer
 from lexgraph.graphs.runner import JobRunner
 from lexgraph.graphs.state import GraphContext
+
+
+# Every tool an agent of the job graph is given; any other name is refused by the guard.
+AGENT_TOOLS = ("search_passages", "verify_citations", "scan_pii", "check_policy")
 
 
 @dataclass
@@ -48,7 +54,9 @@ def get_services(settings: Settings) -> WorkerServices:
             vectors = open_vector_store(settings)
             context = GraphContext(settings=settings,
                                    blobs=LocalBlobStore(settings.resolved_blob_dir),
-                                   embedder=make_embedder(settings), vectors=vectors)
+                                   embedder=make_embedder(settings), vectors=vectors,
+                                   guard=RulesGuard(allowed_tools=AGENT_TOOLS),
+                                   llm=make_llm(settings))
             runner = JobRunner(build_graph(saver), lifecycle, context)
 
             def close() -> None:

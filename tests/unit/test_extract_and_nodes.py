@@ -8,7 +8,6 @@ import pytest
 from lexgraph.core.errors import JobError
 from lexgraph.core.ingest.loaders import extract_pages, html_to_text
 from lexgraph.core.ingest.sniff import DOCX, HTML, MARKDOWN, PDF, TEXT
-from lexgraph.graphs.nodes import analyze_text, split_sentences
 
 
 def _docx(paragraphs: list[str], pad: int = 0) -> bytes:
@@ -79,24 +78,3 @@ def test_pdf_text_encrypted_and_scanned() -> None:
     with pytest.raises(JobError) as err:
         extract_pages(PDF, b"%PDF-1.7\n garbage")
     assert err.value.code in ("pdf_corrupt", "pdf_no_text")
-
-
-def test_sentences_respect_legal_abbreviations() -> None:
-    text = ('Acme Inc. and Beta Ltd. signed on 1 May. See Sec. 4 and Art. 2 of the U.S. code. '
-            'Then "Payment" is due. Is it?')
-    assert split_sentences(text) == [
-        "Acme Inc. and Beta Ltd. signed on 1 May.",
-        "See Sec. 4 and Art. 2 of the U.S. code.",
-        'Then "Payment" is due.',
-        "Is it?",
-    ]
-
-
-def test_analysis_finds_structure_terms_and_opening() -> None:
-    doc = ("SUPPLY AGREEMENT\n\n1. Definitions\n'Goods' are items. The \"Buyer\" buys the "
-           "\u201cGoods\u201d.\n\nARTICLE II Price\n\nThe price is fixed.")
-    found = analyze_text([doc])
-    assert found["headings"] == ["SUPPLY AGREEMENT", "1. Definitions", "ARTICLE II Price"]
-    assert found["defined_terms"] == ["Buyer", "Goods"]
-    assert found["opening"] == "'Goods' are items."
-    assert found["words"] == len(doc.split())

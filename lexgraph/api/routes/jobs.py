@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
 from lexgraph.api.deps import PrincipalDep, Services, ServicesDep
@@ -179,3 +180,53 @@ async def job_events(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
     return await run_in_threadpool(svc.store.events, who, job_id, after=after, limit=limit)
+
+
+class ReviewEdit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    section: str = Field(min_length=1, description="Section key, e.g. `payment`.")
+    index: int = Field(ge=0, description="Statement index within the section.")
+    text: str | None = Field(None, min_length=1, max_length=4000,
+                             description="New wording; the statement keeps its citations.")
+    delete: bool = Field(False, description="Remove the statement instead.")
+
+    @model_validator(mode="after")
+    def _one_change(self) -> ReviewEdit:
+        if (self.text is None) == (not self.delete):
+            raise ValueError("give either 'text' or 'delete': true")
+        return self
+
+
+class ReviewDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["approve", "edit", "reject"]
+    edits: list[ReviewEdit] = Field(default_factory=list)
+    comment: str | None = Field(None, max_length=4000)
+
+    @model_validator(mode="after")
+    def _edits_match_action(self) -> ReviewDecision:
+        if self.action == "edit" and not self.edits:
+            raise ValueError("action 'edit' needs at least one edit")
+        if self.action != "edit" and self.edits:
+            raise ValueError(f"action {self.action!r} takes no edits")
+        return self
+
+
+def _review_and_dispatch(svc: Services, who: Principal, job_id: str,
+                         decision: ReviewDecision) -> dict[str, Any]:
+    job = svc.store.review(who, job_id, decision.model_dump())
+    try:
+        dispatch(svc.celery, job_id)
+    except Exception:
+        log.warning("could not enqueue %s after review; it will be re-sent", job_id,
+                    exc_info=True)
+        svc.store.mark_undispatched(job_id)
+    return job
+
+
+@router.post("/{job_id}/review", summary="Approve, edit or reject a job waiting for review")
+async def review_job(job_id: str, decision: ReviewDecision, svc: ServicesDep,
+                     who: PrincipalDep) -> dict[str, Any]:
+    return await run_in_threadpool(_review_and_dispatch, svc, who, job_id, decision)

@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     api_port: int = Field(8000, ge=1, le=65535, description="Port the API listens on.")
     api_workers: int = Field(1, ge=1, description="Uvicorn worker processes for `lexgraph api`.")
     api_threads: int = Field(
-        16, ge=1, le=200,
+        8, ge=1, le=200,
         description="Threads per API process for blocking work (database, broker). The "
         "process keeps one database connection per thread, so this times api_workers must "
         "stay below the database's connection limit.",
@@ -264,6 +264,24 @@ class Settings(BaseSettings):
         None,
         description="JSON file of model outputs for the scripted backend: a list, or "
         '{"by_agent": {"<agent role>": [...]}}.',
+    )
+
+    # Summaries.
+    retrieval_k: int = Field(
+        6, ge=1, le=50, description="Passages gathered for each section of a summary."
+    )
+    extractive_sentences: int = Field(
+        3, ge=1, le=20, description="Sentences per section in extractive mode."
+    )
+    citation_threshold: float = Field(
+        0.6, gt=0, le=1,
+        description="Support a statement needs from its cited passages (lexical or semantic "
+        "similarity, 0 to 1) to pass verify_citations.",
+    )
+    max_revisions: int = Field(
+        2, ge=0, le=10,
+        description="Revise rounds (compliance asks, summarizer fixes) before a job is "
+        "escalated to human review.",
     )
 
     # Personal data.

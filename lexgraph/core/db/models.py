@@ -101,6 +101,8 @@ class Job(Base):
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     stage: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # A reviewer's decision on a job in needs_review, held until a worker resumes the graph.
+    review: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(120))
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -39,6 +39,7 @@ class ClaimedJob:
     instructions: str | None
     attempt: int
     documents: list[DocumentRef]
+    review: dict[str, Any] | None = None  # a reviewer's decision to resume with
 
 
 class Lifecycle:
@@ -72,6 +73,7 @@ class Lifecycle:
                 instructions=job.instructions, attempt=job.attempts,
                 documents=[DocumentRef(d.id, d.filename, d.media_type, d.blob_key, d.pages,
                                        d.size) for d in docs],
+                review=job.review,
             )
 
     def _owned(self, job_id: str, owner: str) -> Any:
@@ -114,6 +116,19 @@ class Lifecycle:
                 s.add(Result(job_id=job_id, body=body, markdown=markdown, created_at=now))
             tenant_id = s.execute(select(Job.tenant_id).where(Job.id == job_id)).scalar_one()
             emit(s, job_id, tenant_id, "job.completed", status="succeeded")
+            return True
+
+    def needs_review(self, job_id: str, owner: str, request: dict[str, Any]) -> bool:
+        """Park the job until a reviewer decides; the graph waits at its checkpoint."""
+        now = utcnow()
+        with self.sessions.begin() as s:
+            res = rowcount(s, update(Job).where(self._owned(job_id, owner)).values(
+                status=JobStatus.needs_review.value, stage="human_review", updated_at=now,
+                lease_owner=None, lease_expires_at=None, review=None))
+            if res != 1:
+                return False
+            tenant_id = s.execute(select(Job.tenant_id).where(Job.id == job_id)).scalar_one()
+            emit(s, job_id, tenant_id, "job.needs_review", status="needs_review", **request)
             return True
 
     def fail(self, job_id: str, owner: str, code: str, message: str) -> bool:

@@ -130,8 +130,10 @@ class JobStore:
     def authenticate(self, key: str | None) -> Principal:
         if not key:
             raise Unauthorized("send 'Authorization: Bearer <API key>'")
-        with self.sessions() as s:
-            row = s.execute(
+        # Every API request starts here: one autocommit read on a plain connection spares the
+        # BEGIN and ROLLBACK round trips (and the ORM session) that a transaction would cost.
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            row = conn.execute(
                 select(ApiKey.id, ApiKey.tenant_id, Tenant.name, ApiKey.revoked_at)
                 .join(Tenant, Tenant.id == ApiKey.tenant_id)
                 .where(ApiKey.key_hash == hash_key(key))
@@ -318,6 +320,25 @@ class JobStore:
                 raise Conflict(f"job {job_id!r} changed state; retry")
             emit(s, job_id, who.tenant_id, "job.cancelled", status="cancelled",
                  previous=previous)
+            s.flush()
+            s.refresh(job)
+            return job_resource(job)
+
+    def review(self, who: Principal, job_id: str, decision: dict[str, Any]) -> dict[str, Any]:
+        """Record a reviewer's decision on a job in needs_review and queue it to resume."""
+        with self.sessions.begin() as s:
+            job = self._job(s, who, job_id)
+            if job.status != JobStatus.needs_review.value:
+                raise Conflict(f"job {job_id!r} is {job.status}, not waiting for review")
+            now = utcnow()
+            res = rowcount(s, update(Job).where(
+                Job.id == job_id, Job.status == JobStatus.needs_review.value,
+            ).values(status=JobStatus.queued.value, review=decision, updated_at=now,
+                     dispatched_at=now))
+            if res != 1:
+                raise Conflict(f"job {job_id!r} changed state; retry")
+            emit(s, job_id, who.tenant_id, "job.queued", status="queued",
+                 review=decision["action"])
             s.flush()
             s.refresh(job)
             return job_resource(job)

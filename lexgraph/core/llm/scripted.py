@@ -7,11 +7,17 @@ taken in order; a ``matcher`` (request -> item or ``None``) is asked first and c
 content or by ``request.metadata`` (``by_agent`` keeps one queue per agent). Stop sequences
 and structured output are handled like a real server would, so fakes and adapters pass the
 same contract tests.
+
+An output may refer to a passage it was shown by a phrase, as a real model copies an id it
+read: ``<<cite:thirty days>>`` becomes the chunk id of the first passage in the request that
+contains "thirty days" (a ``[id] …`` line of a prompt, or a ``"chunk_id"`` of a tool result).
+Scripts can then cite documents whose ids are only made when the job is submitted.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -22,6 +28,20 @@ from lexgraph.core.llm.base import ChatRequest, ChatResult, LLMError, Usage
 from lexgraph.core.llm.structured import check_schema, parse_structured
 
 ScriptItem = str | ChatResult | BaseException
+_REF = re.compile(r"<<cite:([^>]+)>>")
+
+
+def resolve_refs(text: str, request_text: str) -> str:
+    def chunk_id(match: re.Match[str]) -> str:
+        phrase = re.escape(match.group(1).strip())
+        for pattern in (rf"\[([\w.-]+:\d+:\d+)\][^\[]*?{phrase}",
+                        rf'"chunk_id":\s*"([\w.-]+:\d+:\d+)"[^{{}}]*?{phrase}'):
+            found = re.search(pattern, request_text, re.IGNORECASE)
+            if found:
+                return found.group(1)
+        raise ScriptExhausted(f"the script cites {match.group(1)!r}, which no passage in the "
+                              "request contains")
+    return _REF.sub(chunk_id, text)
 Matcher = Callable[[ChatRequest], ScriptItem | None]
 
 
@@ -125,7 +145,7 @@ class ScriptedLLM:
         if isinstance(item, ChatResult):
             result = item
         else:
-            text = apply_stop(item, request.stop)
+            text = apply_stop(resolve_refs(item, request.text), request.stop)
             result = ChatResult(
                 text=text,
                 model=self._model,

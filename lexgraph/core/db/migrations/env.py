@@ -14,6 +14,12 @@ def run() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
         raise RuntimeError("run migrations through lexgraph.core.db.migrate.upgrade()")
+    if connection.dialect.name == "sqlite":
+        # Batch operations rebuild a table by copying it and dropping the original; with
+        # foreign keys enforced, that DROP cascades, and rebuilding ``jobs`` would delete every
+        # job's documents and events. SQLite's own procedure for such changes turns them off.
+        # (A PRAGMA starts no transaction, and it cannot take effect inside one.)
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

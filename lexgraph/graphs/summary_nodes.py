@@ -1,0 +1,356 @@
+"""The nodes after ingest: screen, redact, retrieve, summarize, check, review, finalize.
+
+With no LLM configured (extractive mode) the same nodes run: retrieval and checks are
+unchanged, and the summary is verbatim source sentences chosen by embedding similarity.
+With an LLM, the CrewAI agents do the retrieval, writing and reviewing; the deterministic
+checks still run and can only make the compliance verdict stricter.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from langgraph.runtime import Runtime
+from langgraph.types import interrupt
+
+from lexgraph.agents.crews import AgentKit
+from lexgraph.agents.llm_bridge import UsageLedger
+from lexgraph.core.embeddings.base import Embedder
+from lexgraph.core.errors import JobError
+from lexgraph.core.guard import ToolCall
+from lexgraph.core.pii import Pseudonymizer, PseudonymMap, get_detector, scan_pii
+from lexgraph.core.retrieval import Retriever
+from lexgraph.core.summary import ComplianceFinding, ComplianceReport, Section, load_profiles
+from lexgraph.core.summary.citations import cite, verify
+from lexgraph.core.summary.extractive import summarize_extractive
+from lexgraph.core.summary.policy import check_policy
+from lexgraph.core.summary.render import render_summary
+from lexgraph.core.summary.schema import Citation, Statement
+from lexgraph.core.vectorstore.base import Hit, Passage, Scope
+from lexgraph.graphs.state import ChunkRef, GraphContext, JobState
+from lexgraph.tools.guard_hook import GuardRecord, guarded
+from lexgraph.tools.search_passages import SearchPassagesTool
+from lexgraph.tools.summary_checks import CheckPolicyTool, ScanPiiTool, VerifyCitationsTool
+
+log = logging.getLogger(__name__)
+_SEVERITY = {"pass": 0, "revise": 1, "escalate": 2}
+
+
+def _passage(chunk: ChunkRef, text: str | None = None) -> Passage:
+    return Passage(id=chunk["id"], document_id=chunk["document_id"], document=chunk["document"],
+                   page=chunk["page"], page_end=chunk["page_end"], start=chunk["start"],
+                   end=chunk["end"], heading=chunk["heading"],
+                   text=chunk["text"] if text is None else text)
+
+
+def _admissible(state: JobState) -> list[ChunkRef]:
+    held = {q["chunk_id"] for q in state.get("quarantined", [])}
+    return [c for c in state.get("chunks", []) if c["id"] not in held]
+
+
+def _model_passages(state: JobState) -> dict[str, Passage]:
+    """What a model may read: admissible chunks, with personal data replaced."""
+    redacted = state.get("redacted", {})
+    return {c["id"]: _passage(c, redacted.get(c["id"], c["text"])) for c in _admissible(state)}
+
+
+def _source_passages(state: JobState) -> dict[str, Passage]:
+    return {c["id"]: _passage(c) for c in _admissible(state)}
+
+
+def _agentic(ctx: GraphContext) -> bool:
+    return ctx.llm is not None
+
+
+def _sections(raw: Sequence[Mapping[str, Any]]) -> list[Section]:
+    return [Section.model_validate(s) for s in raw]
+
+
+# screen_documents ---------------------------------------------------------------------------
+
+
+def screen_documents(state: JobState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
+    """Hold back chunks that carry instructions aimed at our agents; they never reach a model."""
+    guard = runtime.context.guard
+    quarantined = []
+    for chunk in state.get("chunks", []):
+        decision = guard.screen_result(ToolCall("read_document", {"chunk": chunk["id"]}),
+                                       chunk["text"])
+        if not decision.allowed:
+            quarantined.append({"chunk_id": chunk["id"], "document": chunk["document"],
+                                "page": chunk["page"], "reason": decision.reason,
+                                "categories": list(decision.categories)})
+    return {"quarantined": quarantined}
+
+
+# redact -------------------------------------------------------------------------------------
+
+
+def redact(state: JobState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
+    """Pseudonymize every admissible chunk; the map stays in the job's state only."""
+    pmap = PseudonymMap.from_state(state["pii"]) if state.get("pii") else PseudonymMap()
+    pseudonymizer = Pseudonymizer(pmap, get_detector(runtime.context.settings))
+    redacted = {c["id"]: pseudonymizer.pseudonymize(c["text"]).text for c in _admissible(state)}
+    return {"redacted": redacted, "pii": pmap.to_state(), "redactions": pmap.counts()}
+
+
+# retrieve -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScreenedRetriever(Retriever):
+    """A job's retriever as agents see it: no quarantined chunk, personal data replaced."""
+
+    admissible: Mapping[str, Passage] = None  # type: ignore[assignment]
+
+    def search(self, query: str, k: int = 5, **kwargs: Any) -> list[Hit]:
+        hits = super().search(query, k + 10, **kwargs)
+        kept = [Hit(self.admissible[h.passage.id], h.score) for h in hits
+                if h.passage.id in self.admissible]
+        return kept[:k]
+
+
+def _audit(records: list[dict[str, Any]]) -> Any:
+    def sink(record: GuardRecord) -> None:
+        records.append(record.as_dict())
+    return sink
+
+
+def retrieve(state: JobState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    profile = load_profiles()[state["profile"]]
+    scope = Scope(state["tenant_id"], state["matter_id"])
+    sources = _source_passages(state)
+    base = ScreenedRetriever(ctx.embedder, ctx.vectors, scope, admissible=sources)
+    k = ctx.settings.retrieval_k
+    job_docs = {d["id"] for d in state["inputs"]}
+    retrieved: dict[str, list[str]] = {}
+    for spec in profile.sections:
+        hits = base.search(spec.query, k, documents=sorted(job_docs))
+        retrieved[spec.key] = [h.passage.id for h in hits]
+    update: dict[str, Any] = {"retrieved": retrieved}
+    if _agentic(ctx):
+        ledger, audit = UsageLedger(), []
+        screened = ScreenedRetriever(ctx.embedder, ctx.vectors, scope,
+                                     admissible=_model_passages(state))
+        tool = SearchPassagesTool(screened, {d["id"]: d["filename"] for d in state["inputs"]})
+        kit = _kit(ctx, state, ledger)
+        with guarded(ctx.guard, _audit(audit), job_id=state["job_id"]):
+            plan = kit.retrieve(tool)
+        for key, ids in plan.items():
+            if key in retrieved:
+                picked = [i for i in ids if i in sources]
+                retrieved[key] = list(dict.fromkeys(picked + retrieved[key]))[:k]
+        update.update(retrieved=retrieved, usage=ledger.as_dicts(), guard_log=audit)
+    return update
+
+
+def _kit(ctx: GraphContext, state: JobState, ledger: UsageLedger) -> AgentKit:
+    assert ctx.llm is not None
+    return AgentKit(ctx.llm, ledger, load_profiles()[state["profile"]],
+                    instructions=state.get("instructions"),
+                    context_window=ctx.settings.llm_context_window)
+
+
+# summarize ----------------------------------------------------------------------------------
+
+
+def summarize(state: JobState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    profile = load_profiles()[state["profile"]]
+    retrieved = state["retrieved"]
+    if not _agentic(ctx):
+        sources = _source_passages(state)
+        sections = summarize_extractive(
+            profile, {k: [sources[i] for i in ids if i in sources] for k, ids in retrieved.items()},
+            ctx.embedder, per_section=ctx.settings.extractive_sentences)
+        return {"draft": [s.model_dump() for s in sections]}
+    passages = _model_passages(state)
+    findings = [f["detail"] for f in (state.get("compliance") or {}).get("findings", [])]
+    ledger = UsageLedger()
+    kit = _kit(ctx, state, ledger)
+    with guarded(ctx.guard, None, job_id=state["job_id"]):
+        draft = kit.summarize({k: [passages[i] for i in ids if i in passages]
+                               for k, ids in retrieved.items()}, findings)
+    sections = []
+    titles = {s.key: s.title for s in profile.sections}
+    for drafted in draft.sections:
+        if drafted.key not in titles:
+            continue
+        statements = []
+        for st in drafted.statements:
+            citations = [_cite(st.text, passages[c], ctx.embedder) if c in passages
+                         else Citation(chunk_id=c, document_id="", document="", page=0, start=0,
+                                       end=0, quote="")
+                         for c in st.citations]
+            statements.append(Statement(text=st.text, citations=citations))
+        sections.append(Section(key=drafted.key, title=titles[drafted.key],
+                                statements=statements))
+    return {"draft": [s.model_dump() for s in sections], "usage": ledger.as_dicts(),
+            "revisions": state.get("revisions", 0) + (1 if state.get("compliance") else 0)}
+
+
+def _cite(text: str, passage: Passage, embedder: Embedder) -> Citation:
+    return cite(text, passage, embedder)
+
+
+# check_compliance ---------------------------------------------------------------------------
+
+
+def check_compliance(state: JobState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    sections = _sections(state["draft"])
+    agentic = _agentic(ctx)
+    passages = _model_passages(state) if agentic else _source_passages(state)
+    findings: list[ComplianceFinding] = []
+    verdict = "pass"
+    for check in verify(sections, passages, ctx.embedder,
+                        threshold=ctx.settings.citation_threshold):
+        if not check.supported:
+            findings.append(ComplianceFinding(check="citations", section=check.section,
+                                              statement=check.index,
+                                              detail=f"{check.section} #{check.index}: "
+                                                     f"{check.reason}"))
+            verdict = "revise"
+    update: dict[str, Any] = {}
+    if agentic:
+        # Verbatim source sentences are the documents' own words; the drafting policy and the
+        # personal-data scan apply to what a model wrote.
+        for section in sections:
+            for index, statement in enumerate(section.statements):
+                for violation in check_policy(statement.text):
+                    findings.append(ComplianceFinding(
+                        check="policy", section=section.key, statement=index,
+                        detail=f"{section.key} #{index}: {violation.message}"))
+                    verdict = _stricter(verdict, violation.action)
+                leaks = scan_pii(statement.text, ctx.settings)
+                if leaks:
+                    kinds = ", ".join(sorted({f.entity_type for f in leaks}))
+                    findings.append(ComplianceFinding(
+                        check="pii", section=section.key, statement=index,
+                        detail=f"{section.key} #{index}: personal data in clear ({kinds})"))
+                    verdict = _stricter(verdict, "revise")
+        ledger, audit = UsageLedger(), []
+        tools = [VerifyCitationsTool(sections, passages, ctx.embedder,
+                                     ctx.settings.citation_threshold),
+                 ScanPiiTool(lambda text: scan_pii(text, ctx.settings)), CheckPolicyTool()]
+        with guarded(ctx.guard, _audit(audit), job_id=state["job_id"]):
+            review = _kit(ctx, state, ledger).review(sections, tools)
+        for detail in review.findings:
+            findings.append(ComplianceFinding(check="policy", detail=detail, severity="warning"))
+        verdict = _stricter(verdict, review.verdict)
+        update.update(usage=ledger.as_dicts(), guard_log=audit)
+    rounds = state.get("revisions", 0)
+    if verdict == "revise" and (not agentic or rounds >= ctx.settings.max_revisions):
+        verdict = "escalate"  # nothing left to revise with, or out of rounds
+    report = ComplianceReport(verdict=verdict, findings=findings, rounds=rounds)  # type: ignore[arg-type]
+    update["compliance"] = report.model_dump()
+    return update
+
+
+def _stricter(a: str, b: str) -> str:
+    return a if _SEVERITY[a] >= _SEVERITY[b] else b
+
+
+def route_after_check(state: JobState) -> str:
+    return {"pass": "finalize", "revise": "summarize",
+            "escalate": "human_review"}[state["compliance"]["verdict"]]
+
+
+# human_review -------------------------------------------------------------------------------
+
+
+def human_review(state: JobState) -> dict[str, Any]:
+    """Wait for a reviewer (the job sits in needs_review), then apply their decision."""
+    report = state["compliance"]
+    decision: dict[str, Any] = interrupt({
+        "verdict": report["verdict"],
+        "findings": [f["detail"] for f in report["findings"]],
+    })
+    action = decision.get("action")
+    if action == "reject":
+        raise JobError("rejected_in_review",
+                       "a reviewer rejected the summary"
+                       + (f": {decision['comment']}" if decision.get("comment") else ""))
+    sections = _sections(state["draft"])
+    if action == "edit":
+        by_key = {s.key: s for s in sections}
+        deletions: dict[str, set[int]] = {}
+        for edit in decision.get("edits", []):
+            section = by_key.get(edit["section"])
+            if section is None or not 0 <= edit["index"] < len(section.statements):
+                raise JobError("bad_review_edit",
+                               f"edit names no statement: {edit['section']} #{edit['index']}")
+            if edit.get("delete"):
+                deletions.setdefault(section.key, set()).add(edit["index"])
+            else:
+                section.statements[edit["index"]].text = edit["text"]
+        for key, gone in deletions.items():
+            by_key[key].statements = [st for i, st in enumerate(by_key[key].statements)
+                                      if i not in gone]
+    return {"draft": [s.model_dump() for s in sections],
+            "review": {"action": action, "comment": decision.get("comment"),
+                       "edits": len(decision.get("edits", []))}}
+
+
+# finalize -----------------------------------------------------------------------------------
+
+
+def finalize(state: JobState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
+    """Re-identify for the authorized reader, anchor every citation in the original text."""
+    ctx = runtime.context
+    profile = load_profiles()[state["profile"]]
+    pmap = PseudonymMap.from_state(state["pii"]) if state.get("pii") else PseudonymMap()
+    sources = _source_passages(state)
+    sections = _sections(state["draft"])
+    if _agentic(ctx):
+        for section in sections:
+            for statement in section.statements:
+                statement.text = pmap.reidentify(statement.text)
+                statement.citations = [cite(statement.text, sources[c.chunk_id], ctx.embedder)
+                                       for c in statement.citations if c.chunk_id in sources]
+    chunks_per_doc: dict[str, int] = {}
+    for chunk in state.get("chunks", []):
+        chunks_per_doc[chunk["document_id"]] = chunks_per_doc.get(chunk["document_id"], 0) + 1
+    documents = [{"id": d["id"], "filename": d["filename"], "media_type": d["media_type"],
+                  "pages": len(d["pages"]), "chunks": chunks_per_doc.get(d["id"], 0),
+                  "error": d["error"]} for d in state["extracted"]]
+    mode = "agentic" if _agentic(ctx) else "extractive"
+    result = {
+        "job_id": state["job_id"],
+        "mode": mode,
+        "title": profile.title,
+        "matter": state["matter"],
+        "profile": state["profile"],
+        "sections": [s.model_dump() for s in sections],
+        "compliance": state.get("compliance"),
+        "review": state.get("review"),
+        "quarantined": state.get("quarantined", []),
+        "redactions": state.get("redactions", {}),
+        "usage": _usage_totals(state.get("usage", [])),
+        # Guard decisions on agent tool calls: tool, verdict, reason, latency; no content.
+        "guard": state.get("guard_log", []),
+        "model": ctx.llm.model if ctx.llm is not None else None,
+        "documents": documents,
+    }
+    markdown = render_summary(title=profile.title, matter=state["matter"], mode=mode,
+                              sections=sections, compliance=state.get("compliance"),
+                              quarantined=state.get("quarantined", []),
+                              redactions=state.get("redactions"), documents=documents)
+    return {"result": result, "markdown": markdown}
+
+
+def _usage_totals(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Token usage per agent and model, summed over every node run (revise rounds too)."""
+    totals: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        key = (row["agent"], row["model"])
+        entry = totals.setdefault(key, {"agent": row["agent"], "model": row["model"],
+                                        "calls": 0, "prompt_tokens": 0,
+                                        "completion_tokens": 0, "total_tokens": 0})
+        for field in ("calls", "prompt_tokens", "completion_tokens", "total_tokens"):
+            entry[field] += row.get(field, 0)
+    return list(totals.values())
