@@ -110,7 +110,7 @@ class AgentKit:
         task = Task(description=description, expected_output=spec["expected_output"],
                     agent=agent)
         output = Crew(agents=[agent], tasks=[task], verbose=False).kickoff()
-        return str(output.raw)
+        return str(getattr(output, "raw", output))
 
     def retrieve(self, search: BaseTool) -> dict[str, list[str]]:
         answer = self._run("retriever", [search])

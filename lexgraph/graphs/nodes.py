@@ -11,6 +11,7 @@ from lexgraph.core.ingest.indexing import Indexer
 from lexgraph.core.vectorstore.base import Scope
 from lexgraph.graphs.state import ChunkRef, ExtractedDocument, GraphContext, JobState
 
+
 def ingest(state: JobState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     """Parse, chunk, embed and index every document under the job's tenant + matter."""
     ctx = runtime.context

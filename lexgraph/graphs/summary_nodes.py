@@ -133,7 +133,8 @@ def retrieve(state: JobState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
         retrieved[spec.key] = [h.passage.id for h in hits]
     update: dict[str, Any] = {"retrieved": retrieved}
     if _agentic(ctx):
-        ledger, audit = UsageLedger(), []
+        ledger = UsageLedger()
+        audit: list[dict[str, Any]] = []
         screened = ScreenedRetriever(ctx.embedder, ctx.vectors, scope,
                                      admissible=_model_passages(state))
         tool = SearchPassagesTool(screened, {d["id"]: d["filename"] for d in state["inputs"]})
@@ -233,7 +234,8 @@ def check_compliance(state: JobState, runtime: Runtime[GraphContext]) -> dict[st
                         check="pii", section=section.key, statement=index,
                         detail=f"{section.key} #{index}: personal data in clear ({kinds})"))
                     verdict = _stricter(verdict, "revise")
-        ledger, audit = UsageLedger(), []
+        ledger = UsageLedger()
+        audit: list[dict[str, Any]] = []
         tools = [VerifyCitationsTool(sections, passages, ctx.embedder,
                                      ctx.settings.citation_threshold),
                  ScanPiiTool(lambda text: scan_pii(text, ctx.settings)), CheckPolicyTool()]
@@ -246,7 +248,8 @@ def check_compliance(state: JobState, runtime: Runtime[GraphContext]) -> dict[st
     rounds = state.get("revisions", 0)
     if verdict == "revise" and (not agentic or rounds >= ctx.settings.max_revisions):
         verdict = "escalate"  # nothing left to revise with, or out of rounds
-    report = ComplianceReport(verdict=verdict, findings=findings, rounds=rounds)  # type: ignore[arg-type]
+    report = ComplianceReport.model_validate({"verdict": verdict, "findings": findings,
+                                              "rounds": rounds})
     update["compliance"] = report.model_dump()
     return update
 
@@ -256,8 +259,9 @@ def _stricter(a: str, b: str) -> str:
 
 
 def route_after_check(state: JobState) -> str:
+    report = state.get("compliance") or {}
     return {"pass": "finalize", "revise": "summarize",
-            "escalate": "human_review"}[state["compliance"]["verdict"]]
+            "escalate": "human_review"}[report["verdict"]]
 
 
 # human_review -------------------------------------------------------------------------------
@@ -265,7 +269,7 @@ def route_after_check(state: JobState) -> str:
 
 def human_review(state: JobState) -> dict[str, Any]:
     """Wait for a reviewer (the job sits in needs_review), then apply their decision."""
-    report = state["compliance"]
+    report = state.get("compliance") or {}
     decision: dict[str, Any] = interrupt({
         "verdict": report["verdict"],
         "findings": [f["detail"] for f in report["findings"]],
@@ -315,9 +319,10 @@ def finalize(state: JobState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     chunks_per_doc: dict[str, int] = {}
     for chunk in state.get("chunks", []):
         chunks_per_doc[chunk["document_id"]] = chunks_per_doc.get(chunk["document_id"], 0) + 1
-    documents = [{"id": d["id"], "filename": d["filename"], "media_type": d["media_type"],
-                  "pages": len(d["pages"]), "chunks": chunks_per_doc.get(d["id"], 0),
-                  "error": d["error"]} for d in state["extracted"]]
+    documents: list[dict[str, Any]] = [
+        {"id": d["id"], "filename": d["filename"], "media_type": d["media_type"],
+         "pages": len(d["pages"]), "chunks": chunks_per_doc.get(d["id"], 0), "error": d["error"]}
+        for d in state["extracted"]]
     mode = "agentic" if _agentic(ctx) else "extractive"
     result = {
         "job_id": state["job_id"],
@@ -335,6 +340,10 @@ def finalize(state: JobState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
         "guard": state.get("guard_log", []),
         "model": ctx.llm.model if ctx.llm is not None else None,
         "documents": documents,
+        "totals": {"documents": len(documents),
+                   "readable": sum(1 for d in documents if not d["error"]),
+                   "pages": sum(d["pages"] for d in documents),
+                   "chunks": sum(d["chunks"] for d in documents)},
     }
     markdown = render_summary(title=profile.title, matter=state["matter"], mode=mode,
                               sections=sections, compliance=state.get("compliance"),

@@ -50,7 +50,7 @@ def test_extractive_picks_verbatim_cited_sentences_per_section(
     by_key = {s.key: s for s in sections}
     clauses = {"parties": "1. Parties", "payment": "2. Payment",
                "termination": "3. Termination", "governing_law": "4. Governing Law"}
-    bounds = sorted(PAGE.index(h) for h in clauses.values()) + [len(PAGE)]
+    bounds = [*sorted(PAGE.index(h) for h in clauses.values()), len(PAGE)]
     for key, heading in clauses.items():
         lo = PAGE.index(heading)
         hi = bounds[bounds.index(lo) + 1]

@@ -20,11 +20,13 @@ from lexgraph.core.summary.schema import Citation, Section
 from lexgraph.core.vectorstore.base import Passage
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-_STOP = frozenset(
-    "the a an and or of to in on for by with as at from that this these those is are was were be "
-    "been being it its their his her they them shall will may must any all such which who whom "
-    "not no under into than then there here each other per upon".split()
-)
+_STOP = frozenset({
+    "the", "a", "an", "and", "or", "of", "to", "in", "on", "for", "by", "with", "as", "at",
+    "from", "that", "this", "these", "those", "is", "are", "was", "were", "be", "been", "being",
+    "it", "its", "their", "his", "her", "they", "them", "shall", "will", "may", "must", "any",
+    "all", "such", "which", "who", "whom", "not", "no", "under", "into", "than", "then",
+    "there", "here", "each", "other", "per", "upon",
+})
 DEFAULT_THRESHOLD = 0.6
 
 

@@ -25,7 +25,7 @@ _BLANK = re.compile(r"\n[ \t]*\n\s*")
 # or capitals; a wrapped line of running text is not one.
 _CAPTION = re.compile(
     r"(#{1,6}\s+.+|(?:(?:ARTICLE|Article|SECTION|Section|§)\s*)?[\dIVXLC]+(?:\.\d+)*\.?"
-    r"(?:\s+(?:[A-Z][\w'’-]*|and|of|or|the|to|for|in)){0,8}|[A-Z][A-Z0-9 ,&'’-]{2,60})"
+    r"(?:\s+(?:[A-Z][\w'\u2019-]*|and|of|or|the|to|for|in)){0,8}|[A-Z][A-Z0-9 ,&'\u2019-]{2,60})"
 )
 MIN_WORDS = 6
 MAX_WORDS = 90

@@ -36,10 +36,13 @@ def render_summary(*, title: str, matter: str, mode: str, sections: Sequence[Sec
                 marks.append(f"[^{len(notes)}]")
             out.append(f"- {statement.text}{''.join(marks)}")
         out.append("")
-    failed = [d for d in documents if d.get("error")]
-    if failed:
-        out += ["## Documents not read", ""]
-        out += [f"- {d['filename']}: {d['error']['message']}" for d in failed]
+    if documents:
+        out += ["## Documents", ""]
+        for d in documents:
+            if d.get("error"):
+                out.append(f"- {d['filename']}: not read: {d['error']['message']}")
+            else:
+                out.append(f"- {d['filename']}: {d.get('pages', 0)} page(s)")
         out.append("")
     if compliance:
         out += ["## Checks", "", f"Verdict: **{compliance['verdict']}**."]
