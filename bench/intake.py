@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import platform
 import secrets
@@ -222,8 +223,6 @@ async def fire(base: str, key: str, bodies: Bodies, start: int, count: int,
 
 
 def _job_id(payload: bytes) -> str:
-    import json
-
     return str(json.loads(payload)["id"])
 
 
@@ -312,6 +311,15 @@ def machine_busy_seconds() -> float:
     return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+def _uvicorn_stack() -> str:
+    """What uvicorn's "auto" loop and HTTP parser resolve to in this environment."""
+    import importlib.util
+
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    return f"{loop} + {http}"
+
+
 def _redis_cpu(client: Any) -> float:
     info = client.info("cpu")
     return float(info["used_cpu_sys"]) + float(info["used_cpu_user"])
@@ -352,7 +360,6 @@ def verify(db_url: str, redis_client: Any, claim: str, expected: int) -> list[st
 def _missing_messages(db_url: str, redis_client: Any) -> list[str]:
     """Which jobs have no message in the queue, and what else the Redis database holds."""
     import base64
-    import json
 
     import psycopg
 
@@ -374,6 +381,10 @@ def _missing_messages(db_url: str, redis_client: Any) -> list[str]:
 # Main ---------------------------------------------------------------------------------------
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=5000, help="measured submissions")
@@ -386,6 +397,7 @@ def main() -> int:
                         help="open loop: offer this many submissions/s (still at most "
                         "--concurrency in flight) instead of running flat out")
     parser.add_argument("--keep", action="store_true", help="keep the database and data dir")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args()
     try:
         import aiohttp  # noqa: F401
@@ -399,6 +411,10 @@ def main() -> int:
     from lexgraph.core.jobs.store import JobStore
     from lexgraph.core.storage.blobs import LocalBlobStore
 
+    # Ctrl-C (ignored by default in a background job) and SIGTERM must still stop the server,
+    # drop the database and flush Redis: both become KeyboardInterrupt, so `finally` runs.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
     data_dir = Path(tempfile.mkdtemp(prefix="lexgraph-bench-"))
     db_name, db_url = create_database()
     redis_client, broker_url, claim = claim_redis_db()
@@ -451,7 +467,11 @@ def main() -> int:
               f"{platform.system()} {platform.release()}")
         print(f"  server       python -m lexgraph api --workers {workers} "
               f"(PostgreSQL {db_name}, Redis {broker_url})")
-        print(f"  settings     {' '.join(f'{k}={v}' for k, v in tuning.items()) or 'defaults'}")
+        # `settings` read the same LEXGRAPH_* environment the server got.
+        print(f"  config       {workers} worker(s) x {settings.api_threads} threads and "
+              f"database connections, API-key cache {settings.api_key_cache_seconds:g} s, "
+              f"uvicorn on {_uvicorn_stack()}; overrides: "
+              f"{' '.join(f'{k}={v}' for k, v in tuning.items()) or 'none'}")
         mode = (f"open loop at {args.rate:g}/s offered, at most {args.concurrency} in flight"
                 if args.rate else f"closed loop, concurrency {args.concurrency}")
         print(f"  client       aiohttp on {loop_policy}, {mode}, {DOC_BYTES // 1024} KB text "
@@ -494,6 +514,19 @@ def main() -> int:
         for name, (want_rate, want_p99) in TARGETS.items():
             verdict = "met" if sustained >= want_rate and p99 < want_p99 else "NOT met"
             print(f"  {name:12s} {verdict} (>= {want_rate}/s with p99 < {want_p99} ms)")
+        if args.json is not None:
+            args.json.write_text(json.dumps({
+                "date": date.today().isoformat(), "workers": workers, "settings": tuning,
+                "api_threads": settings.api_threads,
+                "api_key_cache_seconds": settings.api_key_cache_seconds,
+                "requests": args.requests, "concurrency": args.concurrency,
+                "offered_rate": args.rate, "errors": len(res.errors) + len(warm.errors),
+                "rate": round(rate, 1), "p50_ms": round(percentile(lat, 50), 1),
+                "p90_ms": round(percentile(lat, 90), 1), "p99_ms": round(p99, 1),
+                "server_cpu_ms": round(server_cpu / n * 1000, 2),
+                "postgres_cpu_ms": round(pg_cpu / n * 1000, 2),
+                "outside_cores": round(max(0.0, other) / res.wall, 2), "verified": not failed,
+            }, indent=2) + "\n")
         return 1 if failed else 0
     finally:
         if proc is not None:
@@ -507,4 +540,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("interrupted (server stopped, database dropped, Redis flushed)", file=sys.stderr)
+        sys.exit(130)

@@ -11,8 +11,8 @@ from lexgraph.core.db.engine import make_engine
 from lexgraph.core.db.migrate import upgrade
 from lexgraph.core.embeddings import make_embedder
 from lexgraph.core.guard import RulesGuard
-from lexgraph.core.llm import make_llm
 from lexgraph.core.jobs.lifecycle import Lifecycle
+from lexgraph.core.llm import make_llm
 from lexgraph.core.storage.blobs import LocalBlobStore
 from lexgraph.core.vectorstore import open_vector_store
 from lexgraph.core.webhooks import Deliverer, Relay, UrlGuard
@@ -20,7 +20,6 @@ from lexgraph.graphs.builder import build_graph
 from lexgraph.graphs.checkpointer import open_checkpointer
 from lexgraph.graphs.runner import JobRunner
 from lexgraph.graphs.state import GraphContext
-
 
 # Every tool an agent of the job graph is given; any other name is refused by the guard.
 AGENT_TOOLS = ("search_passages", "verify_citations", "scan_pii", "check_policy")

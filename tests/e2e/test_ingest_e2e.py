@@ -89,7 +89,7 @@ def test_bad_file_gets_its_own_message_and_the_job_goes_on(client: httpx.Client,
     assert (result["totals"]["readable"], result["totals"]["documents"]) == (1, 2)
     markdown = client.get(f"/v1/jobs/{job['id']}/result",
                           headers={"Accept": "text/markdown"}).text
-    assert f"## {name}\n\n**Not read:** " in markdown and f"(`{code}`)" in markdown
+    assert f"- {name}: not read: " in markdown and f"(`{code}`)" in markdown
 
 
 def test_a_job_of_bad_files_only_fails_with_the_reason(client: httpx.Client) -> None:

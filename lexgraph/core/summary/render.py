@@ -40,7 +40,8 @@ def render_summary(*, title: str, matter: str, mode: str, sections: Sequence[Sec
         out += ["## Documents", ""]
         for d in documents:
             if d.get("error"):
-                out.append(f"- {d['filename']}: not read: {d['error']['message']}")
+                out.append(f"- {d['filename']}: not read: {d['error']['message']} "
+                           f"(`{d['error']['code']}`)")
             else:
                 out.append(f"- {d['filename']}: {d.get('pages', 0)} page(s)")
         out.append("")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,10 @@ ANN_MIN_ROWS = 20_000
 # Each fused list draws on more candidates than it returns, so a passage ranked well by one
 # retriever but outside the other's top k still gets both contributions.
 _CANDIDATES = 40
+# The ANN index compares 8-bit quantised vectors; re-ranking about 100 candidates by their
+# full vectors lifts recall@10 from about 0.8 to 0.99 for a few milliseconds (bench/search.py).
+_REFINED = 100
+_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lancedb-fts")
 _COLUMNS = ["id", "document_id", "document", "page", "page_end", "start", "end", "heading",
             "text"]
 
@@ -152,27 +157,37 @@ class LanceDBStore:
                 return []
             where = "document_id IN (" + ", ".join(_quote(d) for d in documents) + ")"
         depth = k if mode != "hybrid" else max(k, _CANDIDATES)
-        by_vector: list[dict[str, Any]] = []
-        by_text: list[dict[str, Any]] = []
-        if mode in ("hybrid", "vector"):
+
+        def by_vector() -> list[dict[str, Any]]:
             query = (table.search(np.asarray(vector, dtype=np.float32), query_type="vector",
                                   vector_column_name="vector")
-                     .distance_type("cosine").select([*_COLUMNS, "_distance"]).limit(depth))
+                     .distance_type("cosine").refine_factor(max(2, _REFINED // depth))
+                     .select([*_COLUMNS, "_distance"]).limit(depth))
             if where:
                 query = query.where(where, prefilter=True)
-            by_vector = query.to_arrow().to_pylist()
-        if mode in ("hybrid", "text") and text.strip():
+            rows: list[dict[str, Any]] = query.to_arrow().to_pylist()
+            return rows
+
+        def by_text() -> list[dict[str, Any]]:
+            if not text.strip():
+                return []
             query = (table.search(text, query_type="fts", fts_columns="text")
                      .select([*_COLUMNS, "_score"]).limit(depth))
             if where:
                 query = query.where(where, prefilter=True)
-            by_text = query.to_arrow().to_pylist()
+            rows: list[dict[str, Any]] = query.to_arrow().to_pylist()
+            return rows
+
         if mode == "vector":
-            return [Hit(_passage(r), 1.0 - float(r["_distance"])) for r in by_vector]
+            return [Hit(_passage(r), 1.0 - float(r["_distance"])) for r in by_vector()]
         if mode == "text":
-            return [Hit(_passage(r), float(r["_score"])) for r in by_text]
-        rows = {r["id"]: r for r in by_text} | {r["id"]: r for r in by_vector}
-        fused = fuse([[r["id"] for r in by_vector], [r["id"] for r in by_text]], k)
+            return [Hit(_passage(r), float(r["_score"])) for r in by_text()]
+        # LanceDB releases the GIL while it searches, so the two retrievers run side by side.
+        text_rows = _pool.submit(by_text)
+        vector_rows = by_vector()
+        lexical = text_rows.result()
+        rows = {r["id"]: r for r in lexical} | {r["id"]: r for r in vector_rows}
+        fused = fuse([[r["id"] for r in vector_rows], [r["id"] for r in lexical]], k)
         return [Hit(_passage(rows[item]), score) for item, score in fused]
 
     def delete_document(self, scope: Scope, document_id: str) -> None:
