@@ -6,6 +6,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Engine
+
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.db.engine import make_engine
 from lexgraph.core.db.migrate import upgrade
@@ -39,15 +41,20 @@ _lock = threading.Lock()
 _services: dict[str, WorkerServices] = {}
 
 
+def _migrated_engine(settings: Settings) -> Engine:
+    settings.ensure_dirs()
+    engine = make_engine(settings.resolved_database_url)
+    if settings.auto_migrate:
+        upgrade(engine)
+    return engine
+
+
 def get_services(settings: Settings) -> WorkerServices:
     key = settings.model_dump_json()
     with _lock:
         found = _services.get(key)
         if found is None:
-            settings.ensure_dirs()
-            engine = make_engine(settings.resolved_database_url)
-            if settings.auto_migrate:
-                upgrade(engine)
+            engine = _migrated_engine(settings)
             lifecycle = Lifecycle(engine, settings.job_lease_seconds)
             saver, close_saver = open_checkpointer(settings.resolved_checkpoint_url)
             vectors = open_vector_store(settings)
@@ -85,10 +92,7 @@ def get_webhook_services(settings: Settings) -> WebhookServices:
     with _lock:
         found = _webhook_services.get(key)
         if found is None:
-            settings.ensure_dirs()
-            engine = make_engine(settings.resolved_database_url)
-            if settings.auto_migrate:
-                upgrade(engine)
+            engine = _migrated_engine(settings)
             guard = UrlGuard(settings.webhook_allowed_network_list)
             deliverer = Deliverer(engine, settings, guard)
 
