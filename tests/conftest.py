@@ -146,6 +146,14 @@ def embedder() -> LocalEmbedder:
     return model
 
 
+@pytest.fixture(scope="session")
+def tiny_llama_path(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A random-weight Llama checkpoint (head_dim 32) with its tokenizer, as a local path."""
+    from tests.tiny_models import build_tiny_llama
+
+    return str(build_tiny_llama(tmp_path_factory.mktemp("tiny-llama")))
+
+
 @pytest.fixture
 def embedded_settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "var")

@@ -95,6 +95,25 @@ class LLMClient(Protocol):
         ...
 
 
+@runtime_checkable
+class TextCompleter(Protocol):
+    """A model driven by raw prompts: each prompt is sent as is, with no chat template.
+
+    For models whose prompt format is part of their contract (Llama Guard renders its own
+    category block and conversation). A batch goes in at once so that backends which can
+    batch (vLLM, a padded transformers batch, ``/v1/completions`` with a prompt list) do.
+    """
+
+    @property
+    def model(self) -> str:
+        ...
+
+    def complete(self, prompts: Sequence[str], *, max_tokens: int = 16,
+                 metadata: Mapping[str, str] | None = None) -> list[ChatResult]:
+        """One result per prompt, in order. Raises ``LLMError`` subclasses."""
+        ...
+
+
 # Errors. Messages name the server and what to check, never prompt contents. They also avoid
 # the words CrewAI's retry wrapper treats as "rate limited": the adapters already retried, and
 # a second retry loop around the first would multiply attempts and waits.

@@ -14,7 +14,7 @@ import json
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -136,14 +136,14 @@ class OpenAICompatibleLLM:
         base = min(self.backoff_s * (2 ** attempt), self.max_backoff_s)
         return float(base * (0.5 + random.random() / 2))
 
-    def _post(self, body: Mapping[str, Any]) -> httpx.Response:
-        where = f"{self.base_url}/chat/completions"
+    def _post(self, body: Mapping[str, Any], path: str = "/chat/completions") -> httpx.Response:
+        where = f"{self.base_url}{path}"
         attempts = self.max_retries + 1
         last = ""
         for attempt in range(attempts):
             response: httpx.Response | None = None
             try:
-                response = self._http.post("/chat/completions", json=body)
+                response = self._http.post(path, json=body)
             except httpx.TimeoutException as exc:
                 if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
                     last = f"connecting timed out ({type(exc).__name__})"
@@ -180,11 +180,45 @@ class OpenAICompatibleLLM:
         self._raise_for_status(response)
         return self._result(request, response)
 
-    def _raise_for_status(self, response: httpx.Response) -> None:
+    def complete(self, prompts: Sequence[str], *, max_tokens: int = 16,
+                 metadata: Mapping[str, str] | None = None) -> list[ChatResult]:
+        """Raw prompts through ``/v1/completions``, all in one request (the server batches)."""
+        if not prompts:
+            return []
+        body: dict[str, Any] = {"model": self._model, "prompt": list(prompts),
+                                "max_tokens": max_tokens, "temperature": 0.0, "stream": False}
+        response = self._post(body, "/completions")
+        self._raise_for_status(response, "/completions")
+        where = f"{self.base_url}/completions"
+        try:
+            payload = response.json()
+            choices = sorted(payload["choices"], key=lambda c: int(c.get("index", 0)))
+            texts = [c.get("text") or "" for c in choices]
+            reasons = [c.get("finish_reason") for c in choices]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise LLMResponseError(f"the LLM server at {where} answered with something that is "
+                                   "not a completion") from None
+        if len(texts) != len(prompts) or not all(isinstance(t, str) for t in texts):
+            raise LLMResponseError(f"the LLM server at {where} returned {len(texts)} "
+                                   f"completion(s) for {len(prompts)} prompt(s)")
+        usage_data = payload.get("usage") or {}
+        # The server reports usage for the whole batch; spread it so totals stay right.
+        prompt_total = _int(usage_data.get("prompt_tokens"))
+        completion_total = _int(usage_data.get("completion_tokens"))
+        n = len(prompts)
+        model = payload.get("model") if isinstance(payload.get("model"), str) else self._model
+        return [ChatResult(text=text, model=model or self._model,
+                           usage=Usage(prompt_total // n + (i < prompt_total % n),
+                                       completion_total // n + (i < completion_total % n)),
+                           finish_reason=reason)
+                for i, (text, reason) in enumerate(zip(texts, reasons, strict=True))]
+
+    def _raise_for_status(self, response: httpx.Response,
+                          path: str = "/chat/completions") -> None:
         status = response.status_code
         if status < 400:
             return
-        where = f"{self.base_url}/chat/completions"
+        where = f"{self.base_url}{path}"
         if status in (401, 403):
             raise LLMAuthError(f"the LLM server at {where} refused the credentials (HTTP "
                                f"{status}); check LEXGRAPH_LLM_API_KEY")

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from lexgraph.core.llm.base import ChatRequest, ChatResult, LLMError, Usage
+from lexgraph.core.llm.base import ChatMessage, ChatRequest, ChatResult, LLMError, Usage
 from lexgraph.core.llm.structured import check_schema, parse_structured
 
 ScriptItem = str | ChatResult | BaseException
@@ -157,3 +157,10 @@ class ScriptedLLM:
             result = ChatResult(text=result.text, model=result.model, usage=result.usage,
                                 structured=structured, finish_reason=result.finish_reason)
         return result
+
+    def complete(self, prompts: Sequence[str], *, max_tokens: int = 16,
+                 metadata: Mapping[str, str] | None = None) -> list[ChatResult]:
+        """Raw prompts, answered from the same script (each recorded as a one-message request)."""
+        return [self.chat(ChatRequest([ChatMessage("user", prompt)], max_tokens=max_tokens,
+                                      metadata=metadata or {}))
+                for prompt in prompts]
