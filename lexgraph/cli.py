@@ -103,9 +103,20 @@ def worker(
                                  param_hint="--queues")
     settings = get_settings()
     celery = make_celery(settings)
+    threads = concurrency or settings.worker_concurrency
+    if "inference" in wanted:
+        from lexgraph.workers.inference import load_engine
+
+        # The model loads before the worker consumes: a worker that takes a request has a
+        # model to run it. Threads feed the one engine; it batches what they hand it.
+        console.print(f"loading {settings.llm_model or settings.llm_backend} "
+                      f"({settings.llm_backend})…")
+        engine = load_engine(settings)
+        console.print(f"model ready: {engine.model}")
+        threads = concurrency or settings.inference_concurrency
     celery.worker_main([
         "worker", "-Q", ",".join(wanted), "--pool", "threads",
-        "-c", str(concurrency or settings.worker_concurrency), "--loglevel", loglevel,
+        "-c", str(threads), "--loglevel", loglevel,
         "--without-gossip", "--without-mingle", "--without-heartbeat",
         "-n", f"lexgraph-{'-'.join(wanted)}-{os.getpid()}@%h",
     ])

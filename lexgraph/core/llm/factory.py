@@ -32,12 +32,47 @@ def make_llm(settings: Settings) -> LLMClient | None:
             )
         except ValueError as exc:
             raise ConfigError(f"LEXGRAPH_LLM_BASE_URL: {exc}") from None
+    if backend in ("vllm", "transformers"):
+        return make_engine_llm(settings)
     if backend == "scripted":
         if settings.llm_script is None:
             raise ConfigError("LEXGRAPH_LLM_BACKEND=scripted needs LEXGRAPH_LLM_SCRIPT")
         try:
-            return ScriptedLLM.from_file(settings.llm_script,
-                                         model=settings.llm_model or "scripted")
+            return ScriptedLLM.from_file(
+                settings.llm_script,
+                model=settings.llm_served_name or settings.llm_model or "scripted")
         except ValueError as exc:
             raise ConfigError(f"LEXGRAPH_LLM_SCRIPT: {exc}") from None
     raise ConfigError(f"unknown LEXGRAPH_LLM_BACKEND {backend!r}")
+
+
+def make_engine_llm(settings: Settings) -> LLMClient:
+    """The model itself, in this process: loads weights (seconds to minutes)."""
+    if not settings.llm_model:
+        raise ConfigError(f"LEXGRAPH_LLM_BACKEND={settings.llm_backend} needs LEXGRAPH_LLM_MODEL "
+                          "(a hub id or a local directory)")
+    if settings.llm_backend == "vllm":
+        from lexgraph.core.llm.vllm_engine import EngineConfig, VLLMEngineLLM
+
+        return VLLMEngineLLM(
+            EngineConfig(model=settings.llm_model, served_name=settings.llm_served_name,
+                         dtype=settings.llm_dtype, max_model_len=settings.llm_max_model_len,
+                         gpu_memory_utilization=settings.llm_gpu_memory_utilization,
+                         tensor_parallel_size=settings.llm_tensor_parallel_size,
+                         enforce_eager=settings.llm_enforce_eager,
+                         max_num_seqs=settings.llm_max_num_seqs,
+                         cpu_kvcache_gib=settings.vllm_cpu_kvcache_gib),
+            max_tokens=settings.llm_max_tokens, temperature=settings.llm_temperature,
+            timeout_s=settings.llm_timeout_seconds)
+    if settings.llm_backend == "transformers":
+        from lexgraph.core.llm.transformers_backend import TransformersLLM
+
+        try:
+            return TransformersLLM(settings.llm_model, device=settings.llm_device,
+                                   dtype=settings.llm_dtype,
+                                   max_new_tokens=settings.llm_max_tokens,
+                                   temperature=settings.llm_temperature,
+                                   served_name=settings.llm_served_name)
+        except ValueError as exc:
+            raise ConfigError(f"LEXGRAPH_LLM_MODEL: {exc}") from None
+    raise ConfigError(f"LEXGRAPH_LLM_BACKEND={settings.llm_backend} does not run in process")

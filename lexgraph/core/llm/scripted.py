@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -68,8 +69,13 @@ class ScriptedLLM:
         *,
         matcher: Matcher | None = None,
         model: str = "scripted",
+        latency_s: float = 0.0,
     ) -> None:
+        if latency_s < 0:
+            raise ValueError("latency_s must be >= 0")
         self._model = model
+        # Time each answer takes, as a model's would: lets tests catch a request in flight.
+        self.latency_s = latency_s
         self._queue: deque[ScriptItem] = deque(script)
         self._matcher = matcher
         self._lock = threading.Lock()
@@ -100,19 +106,25 @@ class ScriptedLLM:
 
     @classmethod
     def from_file(cls, path: Path, *, model: str = "scripted") -> ScriptedLLM:
-        """A JSON file: a list of outputs, or ``{"by_agent": {role: [outputs]}}``."""
+        """A JSON file: a list of outputs, or ``{"by_agent": {role: [outputs]}}``; an object
+        may add ``"latency_seconds"``, how long each answer takes."""
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise ValueError(f"cannot read the LLM script {path}: {exc}") from exc
         if isinstance(data, list) and all(isinstance(item, str) for item in data):
             return cls(data, model=model)
+        latency = data.get("latency_seconds", 0.0) if isinstance(data, dict) else 0.0
         if (isinstance(data, dict) and isinstance(data.get("by_agent"), dict)
+                and isinstance(latency, int | float) and latency >= 0
                 and all(isinstance(v, list) and all(isinstance(i, str) for i in v)
                         for v in data["by_agent"].values())):
-            return cls.by_agent(data["by_agent"], model=model)
+            llm = cls.by_agent(data["by_agent"], model=model)
+            llm.latency_s = float(latency)
+            return llm
         raise ValueError(f"the LLM script {path} must be a JSON list of strings or "
-                         '{"by_agent": {"<agent role>": ["<output>", ...]}}')
+                         '{"by_agent": {"<agent role>": ["<output>", ...]}, '
+                         '"latency_seconds": <number, optional>}')
 
     @property
     def model(self) -> str:
@@ -140,6 +152,8 @@ class ScriptedLLM:
                         f"the scripted LLM ran out of outputs at request {number}; the last "
                         f"message was: {request.messages[-1].content[:200]!r}")
                 item = self._queue.popleft()
+        if self.latency_s:
+            time.sleep(self.latency_s)
         if isinstance(item, BaseException):
             raise item
         if isinstance(item, ChatResult):

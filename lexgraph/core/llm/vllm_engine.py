@@ -134,9 +134,22 @@ class VLLMEngineLLM:
             self._stop_loop()
 
     def _stop_loop(self) -> None:
-        if self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(timeout=10)
+        if not self._thread.is_alive():
+            return
+
+        async def cancel_pending() -> None:
+            # The engine's output handlers would otherwise be destroyed mid-await, noisily.
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        try:
+            asyncio.run_coroutine_threadsafe(cancel_pending(), self._loop).result(timeout=10)
+        except Exception:
+            log.debug("cancelling the engine's tasks failed", exc_info=True)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
 
     # -- requests ----------------------------------------------------------------------------
 

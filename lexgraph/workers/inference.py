@@ -1,0 +1,154 @@
+"""The GPU worker: ``lexgraph worker --queues inference``.
+
+One engine per worker process, loaded before the worker consumes anything (so a worker that
+takes requests is a worker whose model is ready), then fed by a pool of threads: each
+``lexgraph.generate`` task is one completion, and the threads' requests run together in the
+engine's continuous batch. Requests and results travel as plain JSON through the broker and
+the Redis result backend. Errors go back as data, with their code, so the orchestrator raises
+the same ``LLMError`` a local backend would.
+
+Warm shutdown (SIGTERM) stops taking requests, lets the ones running finish, then stops the
+engine. A request lost with a killed worker is acknowledged already (it is not redelivered
+hours later by Redis); the orchestrator's client sends it again after its timeout.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from celery import Task, shared_task
+from celery.app import trace as celery_trace
+from celery.signals import worker_ready, worker_shutdown
+
+from lexgraph.core.config.settings import Settings
+from lexgraph.core.llm import ChatMessage, ChatRequest, ChatResult, LLMClient, LLMError
+from lexgraph.core.llm.factory import make_llm
+
+log = logging.getLogger(__name__)
+
+# Celery logs every task's return value on success; a completion is document text (pseudonymized,
+# still privileged), and worker logs are no place for it. Runtime and id stay in the line.
+celery_trace.LOG_SUCCESS = "Task %(name)s[%(id)s] succeeded in %(runtime)ss"
+
+_lock = threading.Lock()
+_engine: LLMClient | None = None
+_engine_key: str | None = None
+
+
+def load_engine(settings: Settings) -> LLMClient:
+    """The process's one model, built on first use (the CLI calls this before consuming)."""
+    global _engine, _engine_key
+    key = settings.model_dump_json(include={"llm_backend", "llm_model", "llm_script"})
+    with _lock:
+        if _engine is None or _engine_key != key:
+            llm = make_llm(settings)
+            if llm is None:
+                from lexgraph.core.errors import ConfigError
+
+                raise ConfigError("an inference worker needs LEXGRAPH_LLM_BACKEND (vllm, "
+                                  "transformers, openai or scripted), not none")
+            _engine, _engine_key = llm, key
+            log.info("inference engine ready: %s (%s)", llm.model, settings.llm_backend)
+        return _engine
+
+
+def close_engine() -> None:
+    global _engine, _engine_key
+    with _lock:
+        engine, _engine, _engine_key = _engine, None, None
+    close = getattr(engine, "close", None)
+    if callable(close):
+        close()
+
+
+def encode_request(request: ChatRequest) -> dict[str, Any]:
+    return {
+        "messages": [[m.role, m.content] for m in request.messages],
+        "json_schema": dict(request.json_schema) if request.json_schema is not None else None,
+        "schema_name": request.schema_name,
+        "max_tokens": request.max_tokens,
+        "temperature": request.temperature,
+        "stop": list(request.stop),
+        "metadata": dict(request.metadata),
+    }
+
+
+def decode_request(data: Mapping[str, Any]) -> ChatRequest:
+    return ChatRequest(
+        messages=[ChatMessage(role, content) for role, content in data["messages"]],
+        json_schema=data.get("json_schema"),
+        schema_name=data.get("schema_name") or "output",
+        max_tokens=data.get("max_tokens"),
+        temperature=data.get("temperature"),
+        stop=data.get("stop") or (),
+        metadata=data.get("metadata") or {},
+    )
+
+
+def encode_result(result: ChatResult) -> dict[str, Any]:
+    return {"text": result.text, "model": result.model,
+            "usage": [result.usage.prompt_tokens, result.usage.completion_tokens],
+            "structured": result.structured, "finish_reason": result.finish_reason}
+
+
+@shared_task(name="lexgraph.generate", bind=True, ignore_result=False, acks_late=False)
+def generate(self: Task, request: dict[str, Any],
+             trace: dict[str, str] | None = None) -> dict[str, Any]:
+    settings: Settings = self.app.conf.lexgraph_settings
+    engine = load_engine(settings)
+    try:
+        chat = decode_request(request)
+        with _trace_scope(trace, chat):
+            return {"ok": encode_result(engine.chat(chat))}
+    except LLMError as exc:
+        return {"error": {"code": exc.code, "message": exc.message}}
+    except (KeyError, TypeError, ValueError) as exc:
+        return {"error": {"code": "llm_bad_request",
+                          "message": f"the inference worker could not read the request: {exc}"}}
+
+
+def _trace_scope(trace: Mapping[str, str] | None, request: ChatRequest) -> Any:
+    """The generation as a child of the caller's run, when the caller traces."""
+    from contextlib import nullcontext
+
+    if not trace:
+        return nullcontext()
+    try:
+        from lexgraph.core.tracing import continue_trace
+    except ImportError:
+        return nullcontext()
+    return continue_trace(trace, "inference.generate",
+                          agent=request.metadata.get("agent", ""))
+
+
+def _consumes_inference(sender: Any) -> bool:
+    consumer = getattr(sender, "consumer", None) or sender
+    try:
+        return "inference" in {q.name for q in consumer.task_consumer.queues}
+    except AttributeError:
+        return False
+
+
+@worker_ready.connect
+def _mark_ready(sender: Any = None, **_: Any) -> None:
+    consumer = getattr(sender, "consumer", None) or sender
+    settings: Settings | None = getattr(getattr(consumer, "app", None), "conf", {}).get(
+        "lexgraph_settings")
+    if settings is not None and settings.worker_ready_file is not None:
+        settings.worker_ready_file.parent.mkdir(parents=True, exist_ok=True)
+        settings.worker_ready_file.write_text("ready\n", encoding="utf-8")
+
+
+@worker_shutdown.connect
+def _shutdown(sender: Any = None, **_: Any) -> None:
+    # Celery fires this after the warm shutdown has let running tasks finish.
+    settings: Settings | None = None
+    app = getattr(sender, "app", None)
+    if app is not None:
+        settings = app.conf.get("lexgraph_settings")
+    if settings is not None and settings.worker_ready_file is not None:
+        settings.worker_ready_file.unlink(missing_ok=True)
+    close_engine()
