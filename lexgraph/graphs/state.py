@@ -6,7 +6,7 @@ from typing import Annotated, Any, TypedDict
 
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.embeddings.base import Embedder
-from lexgraph.core.guard import Guard
+from lexgraph.core.guard import AuditWriter, DocumentScreener, Guard
 from lexgraph.core.llm import LLMClient
 from lexgraph.core.storage.blobs import BlobStore
 from lexgraph.core.vectorstore.base import VectorStore
@@ -87,3 +87,7 @@ class GraphContext:
     vectors: VectorStore
     guard: Guard
     llm: LLMClient | None = None  # None: extractive mode
+    # Screens the job's chunks in batches; None: ``guard`` alone, chunk by chunk.
+    screener: DocumentScreener | None = None
+    # Where screening decisions are kept (the job's audit log); None: the job's state only.
+    audit: AuditWriter | None = None

@@ -20,7 +20,7 @@ from lexgraph.agents.crews import AgentKit
 from lexgraph.agents.llm_bridge import UsageLedger
 from lexgraph.core.embeddings.base import Embedder
 from lexgraph.core.errors import JobError
-from lexgraph.core.guard import ToolCall
+from lexgraph.core.guard import AuditEntry, DocumentScreener
 from lexgraph.core.pii import Pseudonymizer, PseudonymMap, get_detector, scan_pii
 from lexgraph.core.retrieval import Retriever
 from lexgraph.core.summary import ComplianceFinding, ComplianceReport, Section, load_profiles
@@ -31,7 +31,7 @@ from lexgraph.core.summary.render import render_summary
 from lexgraph.core.summary.schema import Citation, Statement
 from lexgraph.core.vectorstore.base import Hit, Passage, Scope
 from lexgraph.graphs.state import ChunkRef, GraphContext, JobState
-from lexgraph.tools.guard_hook import GuardRecord, guarded
+from lexgraph.tools.guard_hook import GuardRecord, GuardSink, guarded
 from lexgraph.tools.search_passages import SearchPassagesTool
 from lexgraph.tools.summary_checks import CheckPolicyTool, ScanPiiTool, VerifyCitationsTool
 
@@ -73,17 +73,30 @@ def _sections(raw: Sequence[Mapping[str, Any]]) -> list[Section]:
 
 
 def screen_documents(state: JobState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
-    """Hold back chunks that carry instructions aimed at our agents; they never reach a model."""
-    guard = runtime.context.guard
-    quarantined = []
-    for chunk in state.get("chunks", []):
-        decision = guard.screen_result(ToolCall("read_document", {"chunk": chunk["id"]}),
-                                       chunk["text"])
-        if not decision.allowed:
-            quarantined.append({"chunk_id": chunk["id"], "document": chunk["document"],
-                                "page": chunk["page"], "reason": decision.reason,
-                                "categories": list(decision.categories)})
+    """Hold back chunks that carry instructions aimed at our agents, or content the firm's
+    guard policy blocks; they never reach a model. Every chunk's screening, layer by layer,
+    goes to the job's audit log."""
+    ctx = runtime.context
+    chunks = state.get("chunks", [])
+    screener = ctx.screener or DocumentScreener(ctx.guard)
+    screened = screener.screen([(c["id"], c["text"]) for c in chunks])
+    _keep_audit(ctx, state, [entry for s in screened for entry in s.entries])
+    quarantined = [{"chunk_id": chunk["id"], "document": chunk["document"],
+                    "page": chunk["page"], "reason": s.decision.reason,
+                    "categories": list(s.decision.categories)}
+                   for chunk, s in zip(chunks, screened, strict=True) if s.quarantined]
     return {"quarantined": quarantined}
+
+
+def _keep_audit(ctx: GraphContext, state: JobState, entries: Sequence[AuditEntry]) -> None:
+    if ctx.audit is None or not entries:
+        return
+    try:
+        ctx.audit(state["job_id"], state["tenant_id"], entries)
+    except Exception as exc:
+        log.exception("the guard audit log of %s could not be written", state["job_id"])
+        raise JobError("audit_unavailable", "the guard's decisions could not be recorded, so "
+                       "the job stopped; it can be retried") from exc
 
 
 # redact -------------------------------------------------------------------------------------
@@ -113,8 +126,16 @@ class ScreenedRetriever(Retriever):
         return kept[:k]
 
 
-def _audit(records: list[dict[str, Any]]) -> Any:
+def _audit(ctx: GraphContext, state: JobState, records: list[dict[str, Any]]) -> GuardSink:
+    """The hook's sink: the job's audit log first (a call is allowed only once its decision
+    is stored), then the state's guard log that the result lists."""
     def sink(record: GuardRecord) -> None:
+        if ctx.audit is not None:
+            ctx.audit(state["job_id"], state["tenant_id"], [AuditEntry(
+                stage=record.stage, subject=record.tool, action=record.action,
+                categories=record.categories, reason=record.reason, guard=record.guard,
+                model=record.model, latency_ms=record.latency_ms,
+                content_sha256=record.content_sha256, cached=record.cached)])
         records.append(record.as_dict())
     return sink
 
@@ -139,7 +160,7 @@ def retrieve(state: JobState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
                                      admissible=_model_passages(state))
         tool = SearchPassagesTool(screened, {d["id"]: d["filename"] for d in state["inputs"]})
         kit = _kit(ctx, state, ledger)
-        with guarded(ctx.guard, _audit(audit), job_id=state["job_id"]):
+        with guarded(ctx.guard, _audit(ctx, state, audit), job_id=state["job_id"]):
             plan = kit.retrieve(tool)
         for key, ids in plan.items():
             if key in retrieved:
@@ -173,7 +194,7 @@ def summarize(state: JobState, runtime: Runtime[GraphContext]) -> dict[str, Any]
     findings = [f["detail"] for f in (state.get("compliance") or {}).get("findings", [])]
     ledger = UsageLedger()
     kit = _kit(ctx, state, ledger)
-    with guarded(ctx.guard, None, job_id=state["job_id"]):
+    with guarded(ctx.guard, _audit(ctx, state, []), job_id=state["job_id"]):
         draft = kit.summarize({k: [passages[i] for i in ids if i in passages]
                                for k, ids in retrieved.items()}, findings)
     sections = []
@@ -239,7 +260,7 @@ def check_compliance(state: JobState, runtime: Runtime[GraphContext]) -> dict[st
         tools = [VerifyCitationsTool(sections, passages, ctx.embedder,
                                      ctx.settings.citation_threshold),
                  ScanPiiTool(lambda text: scan_pii(text, ctx.settings)), CheckPolicyTool()]
-        with guarded(ctx.guard, _audit(audit), job_id=state["job_id"]):
+        with guarded(ctx.guard, _audit(ctx, state, audit), job_id=state["job_id"]):
             review = _kit(ctx, state, ledger).review(sections, tools)
         for detail in review.findings:
             findings.append(ComplianceFinding(check="policy", detail=detail, severity="warning"))

@@ -16,12 +16,14 @@ result. For a blocked call CrewAI still runs the after-hooks with its own generi
 replaces that with the refusal from ``prompts/guard/hook.yaml``.
 
 Every decision becomes a ``GuardRecord`` (stage, tool, agent, verdict, reason, categories,
-guard, latency) handed to the scope's sink, for the job's audit log and events.
+guard, model, latency, cache hit, SHA-256 of the screened arguments or result) handed to the
+scope's sink, for the job's audit log and trace.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import threading
 import time
@@ -43,6 +45,7 @@ from crewai.hooks import (
 )
 
 from lexgraph.core.guard import Guard, GuardDecision, GuardHalted, ToolCall
+from lexgraph.core.guard.cache import sha256_text
 from lexgraph.core.prompts import prompt_text
 
 log = logging.getLogger(__name__)
@@ -66,6 +69,9 @@ class GuardRecord:
     latency_ms: float
     error: str | None = None
     job_id: str | None = None
+    model: str | None = None
+    cached: bool = False
+    content_sha256: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -94,6 +100,14 @@ def _tool_call(ctx: ToolCallHookContext) -> ToolCall:
                     task=task if isinstance(task, str) and task else None)
 
 
+def _call_content(call: ToolCall) -> str:
+    """What a call's digest covers: the tool and its arguments, canonically serialized."""
+    try:
+        return call.tool + " " + json.dumps(call.args, sort_keys=True, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return call.tool + " " + repr(call.args)
+
+
 class GuardScope:
     """One job's guard for the duration of an agent run; see ``guarded``."""
 
@@ -119,8 +133,8 @@ class GuardScope:
         except Exception:
             return type(self.guard).__name__
 
-    def _screen(self, stage: Stage, call: ToolCall,
-                run: Callable[[], GuardDecision]) -> GuardDecision:
+    def _screen(self, stage: Stage, call: ToolCall, run: Callable[[], GuardDecision],
+                content: str) -> GuardDecision:
         start = time.perf_counter()
         error = None
         if self.halted is not None:
@@ -145,7 +159,8 @@ class GuardScope:
             action=decision.action, reason=decision.reason, categories=decision.categories,
             guard=decision.guard or self._guard_name(),
             latency_ms=round((time.perf_counter() - start) * 1e3, 3), error=error,
-            job_id=self.job_id)
+            job_id=self.job_id, model=decision.model or None, cached=decision.cached,
+            content_sha256=sha256_text(content))
         if not self._emit(record) and decision.allowed:
             decision = GuardDecision.reject(
                 "the audit sink failed; an unrecorded tool call may not proceed",
@@ -166,7 +181,8 @@ class GuardScope:
 
     def before(self, ctx: ToolCallHookContext) -> GuardDecision:
         call = _tool_call(ctx)
-        decision = self._screen("call", call, lambda: self.guard.screen_call(call))
+        decision = self._screen("call", call, lambda: self.guard.screen_call(call),
+                                _call_content(call))
         if not decision.allowed and isinstance(ctx.tool_input, dict):
             with self._lock:
                 self._blocked[id(ctx.tool_input)] = (ctx.tool_input, decision)
@@ -179,7 +195,8 @@ class GuardScope:
             return _refusal("blocked_call", str(ctx.tool_name), entry[1])
         call = _tool_call(ctx)
         result = ctx.tool_result if isinstance(ctx.tool_result, str) else str(ctx.tool_result)
-        decision = self._screen("result", call, lambda: self.guard.screen_result(call, result))
+        decision = self._screen("result", call, lambda: self.guard.screen_result(call, result),
+                                result)
         if decision.allowed:
             return None
         return _refusal("withheld_result", call.tool, decision)

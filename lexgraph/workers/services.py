@@ -12,7 +12,8 @@ from lexgraph.core.config.settings import Settings
 from lexgraph.core.db.engine import make_engine
 from lexgraph.core.db.migrate import upgrade
 from lexgraph.core.embeddings import make_embedder
-from lexgraph.core.guard import RulesGuard
+from lexgraph.core.guard.factory import make_guards
+from lexgraph.core.jobs.audit import GuardAuditLog
 from lexgraph.core.jobs.lifecycle import Lifecycle
 from lexgraph.core.llm import make_llm
 from lexgraph.core.storage.blobs import LocalBlobStore
@@ -58,11 +59,13 @@ def get_services(settings: Settings) -> WorkerServices:
             lifecycle = Lifecycle(engine, settings.job_lease_seconds)
             saver, close_saver = open_checkpointer(settings.resolved_checkpoint_url)
             vectors = open_vector_store(settings)
+            guards = make_guards(settings, AGENT_TOOLS)
             context = GraphContext(settings=settings,
                                    blobs=LocalBlobStore(settings.resolved_blob_dir),
                                    embedder=make_embedder(settings), vectors=vectors,
-                                   guard=RulesGuard(allowed_tools=AGENT_TOOLS),
-                                   llm=make_llm(settings))
+                                   guard=guards.tools, llm=make_llm(settings),
+                                   screener=guards.documents,
+                                   audit=GuardAuditLog(engine).append)
             runner = JobRunner(build_graph(saver), lifecycle, context)
 
             def close() -> None:

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from lexgraph.api.deps import PrincipalDep, Services, ServicesDep
 from lexgraph.api.forms import JobCreate, parse_submission
 from lexgraph.core.errors import NotAcceptable
+from lexgraph.core.jobs.audit import GuardAuditLog
 from lexgraph.core.jobs.intake import Submission
 from lexgraph.core.jobs.store import Principal, SubmitOutcome
 
@@ -180,6 +181,23 @@ async def job_events(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
     return await run_in_threadpool(svc.store.events, who, job_id, after=after, limit=limit)
+
+
+@router.get("/{job_id}/audit", summary="The job's guard decisions, oldest first")
+async def job_audit(
+    job_id: str,
+    svc: ServicesDep,
+    who: PrincipalDep,
+    after: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    stage: Literal["document", "call", "result"] | None = None,
+) -> dict[str, Any]:
+    """Every screening of the job's document chunks, agent tool calls and tool results: verdict,
+    categories, reason, guard, model, latency, cache hit and the SHA-256 of what was
+    screened (never the text)."""
+    log_ = GuardAuditLog(svc.store.engine)
+    return await run_in_threadpool(log_.list, who.tenant_id, job_id, after=after, limit=limit,
+                                   stage=stage)
 
 
 class ReviewEdit(BaseModel):

@@ -266,6 +266,61 @@ class Settings(BaseSettings):
         '{"by_agent": {"<agent role>": [...]}}.',
     )
 
+    # Guard: the rules always run; Llama Guard and Prompt Guard when a model is configured.
+    guard_backend: Literal["none", "transformers", "vllm", "openai", "scripted"] = Field(
+        "none",
+        description="Where Llama Guard 3 runs, screening every agent tool call, its result "
+        "and the document chunks: `none` (rules only), `transformers` (guard_model loaded in "
+        "the worker), `vllm` (vLLM engine in the worker), `openai` (an OpenAI-compatible "
+        "/v1/completions server at guard_base_url, e.g. vLLM serve) or `scripted` (answers "
+        "from guard_script; for tests and demos).",
+    )
+    guard_model: str | None = Field(
+        None, description="Llama Guard 3 checkpoint (hub id or directory) or served model "
+        "name, e.g. meta-llama/Llama-Guard-3-1B."
+    )
+    guard_base_url: str | None = Field(
+        None, description="Base URL of the server for guard_backend `openai`, e.g. "
+        "http://guard:8000/v1."
+    )
+    guard_api_key: SecretStr | None = Field(
+        None, description="Bearer token for the guard server, when it asks for one."
+    )
+    guard_device: str = Field(
+        "cpu", description="Torch device of the local guard models (`transformers` backend "
+        "and Prompt Guard), e.g. cpu or cuda:0."
+    )
+    guard_policy: Path | None = Field(
+        None,
+        description="The firm's Llama Guard policy (categories, block / halt / flag / off "
+        "per stage, custom legal categories) as YAML; default: the packaged "
+        "lexgraph/prompts/guard/policy.yaml. Validated at start.",
+    )
+    guard_script: Path | None = Field(
+        None,
+        description='JSON rules for guard_backend `scripted`: {"rules": [{"contains": '
+        '"...", "answer": "unsafe\\nS16"}], "default": "safe"}.',
+    )
+    guard_batch_size: int = Field(
+        8, ge=1, le=256, description="Prompts per Llama Guard backend call when screening "
+        "document chunks."
+    )
+    guard_cache_size: int = Field(
+        4096, ge=0, description="Guard verdicts kept per worker, by hash of the screened "
+        "content, model and policy; 0 turns the cache off."
+    )
+    prompt_guard_model: str | None = Field(
+        None,
+        description="Prompt-injection classifier for document chunks and tool results (a "
+        "transformers sequence classifier: hub id or directory, e.g. "
+        "meta-llama/Llama-Prompt-Guard-2-86M); unset: rules and Llama Guard only.",
+    )
+    prompt_guard_threshold: float = Field(
+        0.5, gt=0, le=1,
+        description="Injection score (0 to 1, worst 512-token window of a text) at which "
+        "the classifier blocks.",
+    )
+
     # Summaries.
     retrieval_k: int = Field(
         6, ge=1, le=50, description="Passages gathered for each section of a summary."

@@ -277,3 +277,28 @@ class WebhookAttempt(Base):
     duration_ms: Mapped[float | None] = mapped_column(Float)
     status_code: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class GuardAudit(Base):
+    """One screening decision of a job: a document chunk, a tool call or a tool result.
+
+    Never the screened text: its SHA-256 ties a decision to content a reviewer holds.
+    """
+
+    __tablename__ = "guard_audit"
+    __table_args__ = (Index("ix_guard_audit_job", "job_id", "id"),)
+
+    id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    stage: Mapped[str] = mapped_column(String(16))  # document | call | result
+    subject: Mapped[str] = mapped_column(String(200))  # chunk id or tool name
+    action: Mapped[str] = mapped_column(String(16))  # allow | reject | halt
+    categories: Mapped[list[Any]] = mapped_column(JSONType)
+    reason: Mapped[str] = mapped_column(Text)
+    guard: Mapped[str] = mapped_column(String(120))
+    model: Mapped[str | None] = mapped_column(String(300))
+    latency_ms: Mapped[float] = mapped_column(Float)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    cached: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

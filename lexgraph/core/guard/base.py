@@ -41,6 +41,10 @@ class GuardDecision:
     reason: str = ""
     categories: tuple[str, ...] = ()
     guard: str = ""
+    # The model behind a model-based decision, and whether its verdict came from the cache:
+    # both go to the audit log.
+    model: str = ""
+    cached: bool = False
 
     def __post_init__(self) -> None:
         if self.action not in ACTIONS:
@@ -58,19 +62,19 @@ class GuardDecision:
         return self.allowed and bool(self.categories)
 
     @classmethod
-    def allow(cls, *, guard: str = "", categories: Sequence[str] = (),
-              reason: str = "") -> GuardDecision:
-        return cls("allow", reason, tuple(categories), guard)
+    def allow(cls, *, guard: str = "", categories: Sequence[str] = (), reason: str = "",
+              model: str = "", cached: bool = False) -> GuardDecision:
+        return cls("allow", reason, tuple(categories), guard, model, cached)
 
     @classmethod
-    def reject(cls, reason: str, categories: Sequence[str] = (), *,
-               guard: str = "") -> GuardDecision:
-        return cls("reject", reason, tuple(categories), guard)
+    def reject(cls, reason: str, categories: Sequence[str] = (), *, guard: str = "",
+               model: str = "", cached: bool = False) -> GuardDecision:
+        return cls("reject", reason, tuple(categories), guard, model, cached)
 
     @classmethod
-    def halt(cls, reason: str, categories: Sequence[str] = (), *,
-             guard: str = "") -> GuardDecision:
-        return cls("halt", reason, tuple(categories), guard)
+    def halt(cls, reason: str, categories: Sequence[str] = (), *, guard: str = "",
+             model: str = "", cached: bool = False) -> GuardDecision:
+        return cls("halt", reason, tuple(categories), guard, model, cached)
 
 
 @runtime_checkable
@@ -104,12 +108,19 @@ class GuardChain:
 
     def _run(self, screen: Any) -> GuardDecision:
         flags: list[str] = []
+        reasons: list[str] = []
+        model, cached = "", False
         for guard in self.guards:
             decision: GuardDecision = screen(guard)
             if not decision.allowed:
                 return decision
             flags.extend(c for c in decision.categories if c not in flags)
-        return GuardDecision.allow(guard=self.name, categories=flags)
+            if decision.reason:
+                reasons.append(decision.reason)
+            if decision.model:
+                model, cached = decision.model, decision.cached
+        return GuardDecision.allow(guard=self.name, categories=flags, reason="; ".join(reasons),
+                                   model=model, cached=cached)
 
     def screen_call(self, call: ToolCall) -> GuardDecision:
         return self._run(lambda guard: guard.screen_call(call))
