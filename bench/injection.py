@@ -11,7 +11,7 @@ figures are printed as what they are: chance.
 
 The latency part times what the hook does per tool call (screen the call, then its result):
 no guard, the rules alone, and the rules plus Llama Guard on a tiny random-weight Llama through
-the real transformers backend, with the verdict cache cold and warm.
+the real transformers backend (no cache), and with every verdict answered from the cache.
 
     .venv/bin/python bench/injection.py [--classifier DIR] [--threshold 0.5] [--calls 20]
 """
@@ -35,6 +35,7 @@ from lexgraph.core.guard import (
     LlamaGuard,
     PromptGuard,
     RulesGuard,
+    ScriptedGuardModel,
     ToolCall,
     TransformersInjectionClassifier,
     VerdictCache,
@@ -106,7 +107,28 @@ def detection(classifier_dir: str | None, threshold: float) -> None:
         tactics[row.category] += 1
     print("rules miss, by category: " + ", ".join(f"{k} {v}" for k, v in
                                                   sorted(tactics.items(), key=lambda kv: -kv[1])))
+    legal = legal_chunks()
+    if legal:
+        flagged = sum(not rules.screen_result(ToolCall("read_document", {}), t).allowed
+                      for t in legal)
+        print(f"legal documents (shared corpus, {len(legal)} chunks of bills and contracts): "
+              f"rules flag {flagged} = {flagged / len(legal):.1%}")
     tmp.cleanup()
+
+
+def legal_chunks() -> list[str]:
+    """Chunks of real legal text, the false positives that matter to a law firm."""
+    import json
+
+    from lexgraph.core.ingest.chunking import chunk_pages
+
+    corpus = ROOT.parent / "shared" / "corpus"
+    texts = []
+    if (corpus / "billsum_dev.jsonl").exists():
+        texts += [json.loads(line)["text"] for line in
+                  (corpus / "billsum_dev.jsonl").read_text().splitlines() if line.strip()]
+    texts += [p.read_text(errors="ignore") for p in sorted((corpus / "contracts").glob("*.txt"))]
+    return [c.text for i, t in enumerate(texts) for c in chunk_pages(f"d{i}", [t], 1000)]
 
 
 def _time(per_call: Callable[[int], None], calls: int) -> tuple[float, float]:
@@ -129,7 +151,10 @@ def latency(calls: int) -> None:
     rules = RulesGuard(allowed_tools=TOOLS)
     backend = TransformersLLM(str(path), max_new_tokens=20)
     cold = GuardChain(rules, LlamaGuard(backend, GuardPolicy.load(), cache=VerdictCache(0)))
-    warm = GuardChain(rules, LlamaGuard(backend, GuardPolicy.load(), cache=VerdictCache()))
+    # Random weights never give a verdict, and failures are not cached; the cache-hit path is
+    # timed with a model that answers "safe" (after the first call nothing reaches it).
+    warm = GuardChain(rules, LlamaGuard(ScriptedGuardModel(), GuardPolicy.load(),
+                                        cache=VerdictCache()))
 
     def call(i: int, distinct: bool = True) -> ToolCall:
         query = f"payment terms {i}" if distinct else "payment terms"
@@ -144,7 +169,7 @@ def latency(calls: int) -> None:
         "rules": lambda i: (rules.screen_call(call(i)), rules.screen_result(call(i), result)),
         "rules + Llama Guard (tiny, cache cold)":
             lambda i: (cold.screen_call(call(i)), cold.screen_result(call(i), result)),
-        "rules + Llama Guard (tiny, cache warm)":
+        "rules + Llama Guard (verdicts from the cache)":
             lambda i: (warm.screen_call(call(i, False)),
                        warm.screen_result(call(i, False), result)),
     }

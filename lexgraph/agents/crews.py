@@ -25,7 +25,9 @@ from lexgraph.core.llm import LLMClient
 from lexgraph.core.prompts import load_yaml
 from lexgraph.core.summary.profiles import Profile
 from lexgraph.core.summary.schema import Section
+from lexgraph.core.tracing import span
 from lexgraph.core.vectorstore.base import Passage
+from lexgraph.tools import tool_tracing
 
 _JINJA = Environment(undefined=StrictUndefined, autoescape=False, trim_blocks=False)
 _JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
@@ -109,8 +111,15 @@ class AgentKit:
             instructions=self.instructions, **context)
         task = Task(description=description, expected_output=spec["expected_output"],
                     agent=agent)
-        output = Crew(agents=[agent], tasks=[task], verbose=False).kickoff()
-        return str(getattr(output, "raw", output))
+        tool_tracing.install()
+        # The agent's run in the job's trace: its task as given, its final answer, and its
+        # model and tool calls as children.
+        with span(f"agent: {spec['role']}", inputs={"task": description},
+                  agent=name, role=spec["role"], tools=[t.name for t in tools]) as run:
+            output = Crew(agents=[agent], tasks=[task], verbose=False).kickoff()
+            answer = str(getattr(output, "raw", output))
+            run.finish({"answer": answer})
+        return answer
 
     def retrieve(self, search: BaseTool) -> dict[str, list[str]]:
         answer = self._run("retriever", [search])

@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 
 from lexgraph.core.llm import ChatMessage, ChatRequest, LLMClient, Usage
 from lexgraph.core.llm.base import ROLES
+from lexgraph.core.tracing import llm_span
 from lexgraph.tools.guard_hook import current_scope
 
 
@@ -156,7 +157,17 @@ class CrewLLMBridge(BaseLLM):
                 formatted = self._format_messages(messages)
                 self._invoke_before_llm_call_hooks(formatted, from_agent)
                 request = self._request(formatted, from_task, from_agent, response_model)
-                result = self.client.chat(request)
+                # One llm run per call under the agent's run: the prompt as the model got
+                # it, the completion, and token usage.
+                with llm_span(f"llm: {request.metadata['agent']}", model=self.client.model,
+                              messages=[{"role": m.role, "content": m.content}
+                                        for m in request.messages],
+                              **request.metadata) as run:
+                    result = self.client.chat(request)
+                    run.finish_llm(result.text, model=result.model,
+                                   prompt_tokens=result.usage.prompt_tokens,
+                                   completion_tokens=result.usage.completion_tokens,
+                                   finish_reason=result.finish_reason)
             except (HookAborted, LLMCallBlockedError) as exc:
                 self._emit_call_denied_event(exc, from_task, from_agent)
                 raise

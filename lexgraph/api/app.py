@@ -17,6 +17,7 @@ from lexgraph.core.db.migrate import upgrade
 from lexgraph.core.jobs.store import JobStore
 from lexgraph.core.jobs.stream import EventFeed
 from lexgraph.core.storage.blobs import LocalBlobStore
+from lexgraph.core.tracing import configure_tracing
 from lexgraph.core.webhooks import UrlGuard, WebhookStore
 from lexgraph.core.webhooks.ssrf import Resolver
 from lexgraph.workers.celery_app import make_celery
@@ -41,8 +42,9 @@ def create_app(settings: Settings | None = None, *,
             upgrade(engine)
         guard = UrlGuard(settings.webhook_allowed_network_list, resolver)
         webhooks = WebhookStore(engine, settings, guard)
+        tracer = configure_tracing(settings)
         store = JobStore(engine, LocalBlobStore(settings.resolved_blob_dir), settings,
-                         check_webhook_url=webhooks.check_job_webhook_url)
+                         check_webhook_url=webhooks.check_job_webhook_url, tracer=tracer)
         celery = make_celery(settings)
         feed = EventFeed(engine, poll_seconds=settings.event_stream_poll_seconds,
                            keepalive_seconds=settings.event_stream_keepalive_seconds)
@@ -51,6 +53,7 @@ def create_app(settings: Settings | None = None, *,
         try:
             yield
         finally:
+            tracer.flush()  # root runs of the last submissions, feedback
             engine.dispose()
 
     app = FastAPI(

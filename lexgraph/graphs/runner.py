@@ -13,6 +13,7 @@ from langgraph.types import Command
 
 from lexgraph.core.errors import JobError
 from lexgraph.core.jobs.lifecycle import ClaimedJob, Lifecycle
+from lexgraph.core.tracing import JobTrace, continue_trace, get_tracer
 from lexgraph.graphs.builder import PROGRESS
 from lexgraph.graphs.state import DocumentInput, GraphContext, JobState
 
@@ -62,6 +63,20 @@ class JobRunner:
         claimed = self.lifecycle.claim(job_id, owner)
         if claimed is None:
             return f"skipped: {self.lifecycle.status(job_id) or 'unknown job'}"
+        # Every attempt (first run, resume after a crash or after review) is one child of the
+        # job's root run, so the job stays one tree however many workers it took.
+        trace = JobTrace.from_state(claimed.trace)
+        with continue_trace(trace.headers if trace else None, f"attempt {claimed.attempt}",
+                            job_id=job_id, attempt=claimed.attempt, worker=owner) as span:
+            outcome = self._run_claimed(claimed, owner)
+            span.finish({"outcome": outcome})
+        if outcome == "succeeded" or outcome.startswith("failed"):
+            get_tracer().end_job(trace, "succeeded" if outcome == "succeeded" else "failed",
+                                 error=None if outcome == "succeeded" else outcome)
+        return outcome
+
+    def _run_claimed(self, claimed: ClaimedJob, owner: str) -> str:
+        job_id = claimed.id
         settings = self.context.settings
         every = max(0.2, settings.job_lease_seconds / 4)
         try:

@@ -34,6 +34,7 @@ from lexgraph.graphs.state import ChunkRef, GraphContext, JobState
 from lexgraph.tools.guard_hook import GuardRecord, GuardSink, guarded
 from lexgraph.tools.search_passages import SearchPassagesTool
 from lexgraph.tools.summary_checks import CheckPolicyTool, ScanPiiTool, VerifyCitationsTool
+from lexgraph.tools.tool_tracing import trace_guard_decision
 
 log = logging.getLogger(__name__)
 _SEVERITY = {"pass": 0, "revise": 1, "escalate": 2}
@@ -137,6 +138,7 @@ def _audit(ctx: GraphContext, state: JobState, records: list[dict[str, Any]]) ->
                 model=record.model, latency_ms=record.latency_ms,
                 content_sha256=record.content_sha256, cached=record.cached)])
         records.append(record.as_dict())
+        trace_guard_decision(record)  # never raises: a trace must not fail the guard
     return sink
 
 

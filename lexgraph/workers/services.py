@@ -17,6 +17,7 @@ from lexgraph.core.jobs.audit import GuardAuditLog
 from lexgraph.core.jobs.lifecycle import Lifecycle
 from lexgraph.core.llm import make_llm
 from lexgraph.core.storage.blobs import LocalBlobStore
+from lexgraph.core.tracing import configure_tracing
 from lexgraph.core.vectorstore import open_vector_store
 from lexgraph.core.webhooks import Deliverer, Relay, UrlGuard
 from lexgraph.graphs.builder import build_graph
@@ -55,6 +56,7 @@ def get_services(settings: Settings) -> WorkerServices:
     with _lock:
         found = _services.get(key)
         if found is None:
+            configure_tracing(settings)
             engine = _migrated_engine(settings)
             lifecycle = Lifecycle(engine, settings.job_lease_seconds)
             saver, close_saver = open_checkpointer(settings.resolved_checkpoint_url)

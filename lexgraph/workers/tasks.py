@@ -8,9 +8,10 @@ from datetime import timedelta
 from typing import Any
 
 from celery import Task, shared_task
-from celery.signals import worker_ready, worker_shutdown
+from celery.signals import worker_process_shutdown, worker_ready, worker_shutdown
 
 from lexgraph.core.config.settings import Settings
+from lexgraph.core.tracing import get_tracer
 from lexgraph.workers.services import get_services, get_webhook_services
 
 log = logging.getLogger(__name__)
@@ -136,3 +137,11 @@ def _stop_sweeper(**_: Any) -> None:
         _sweeper.stopping.set()
     if _scheduler is not None:
         _scheduler.stopping.set()
+
+
+@worker_shutdown.connect
+@worker_process_shutdown.connect
+def _flush_traces(**_: Any) -> None:
+    # Runs are uploaded in batches by a background thread; what is still queued when the
+    # worker stops would be lost.
+    get_tracer().flush()

@@ -248,3 +248,22 @@ def _review_and_dispatch(svc: Services, who: Principal, job_id: str,
 async def review_job(job_id: str, decision: ReviewDecision, svc: ServicesDep,
                      who: PrincipalDep) -> dict[str, Any]:
     return await run_in_threadpool(_review_and_dispatch, svc, who, job_id, decision)
+
+
+class FeedbackCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    score: float = Field(ge=0, le=1, allow_inf_nan=False,
+                         description="The reviewer's judgement of the result, 0 (wrong) to 1 "
+                         "(right).")
+    comment: str | None = Field(None, max_length=4000, description="Why, in a few words.")
+    correction: str | None = Field(None, max_length=20000,
+                                   description="What the summary should have said.")
+
+
+@router.post("/{job_id}/feedback", status_code=201,
+             summary="Leave a reviewer's feedback on a job (also sent to its LangSmith trace)")
+async def job_feedback(job_id: str, feedback: FeedbackCreate, svc: ServicesDep,
+                       who: PrincipalDep) -> dict[str, Any]:
+    return await run_in_threadpool(svc.store.add_feedback, who, job_id, score=feedback.score,
+                                   comment=feedback.comment, correction=feedback.correction)

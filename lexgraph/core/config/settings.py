@@ -360,6 +360,27 @@ class Settings(BaseSettings):
         "data, in addition to the names the recognizers find.",
     )
 
+    # Tracing (on when LANGSMITH_API_KEY is set; LANGSMITH_ENDPOINT picks the server).
+    trace_content: Literal["redacted", "none", "full"] = Field(
+        "redacted",
+        description="What job traces carry to LangSmith: `redacted` (inputs and outputs with "
+        "personal data replaced by placeholders, pseudonym maps left out), `none` (no inputs "
+        "or outputs: names, timings, metadata and errors only) or `full` (as they are).",
+    )
+    langsmith_project: str = Field(
+        "lexgraph", min_length=1, description="The LangSmith project that job traces go to."
+    )
+    langsmith_project_url: str | None = Field(
+        None,
+        description="The project's page in the LangSmith UI "
+        "(https://smith.langchain.com/o/<org id>/projects/p/<project id>); job trace links are "
+        "built from it. Unset: looked up once per process through the LangSmith API.",
+    )
+    langsmith_ui_url: str | None = Field(
+        None, description="Base URL of the LangSmith UI for trace links when the project is "
+        "looked up; default: derived from LANGSMITH_ENDPOINT."
+    )
+
     @field_validator("pii_entities", "pii_phone_regions", mode="after")
     @classmethod
     def _comma_list(cls, value: str) -> str:

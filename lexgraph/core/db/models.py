@@ -103,6 +103,8 @@ class Job(Base):
     error: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     # A reviewer's decision on a job in needs_review, held until a worker resumes the graph.
     review: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # The job's LangSmith root run: id, distributed-tracing headers, UI link (core.tracing).
+    trace: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(120))
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -302,3 +304,21 @@ class GuardAudit(Base):
     content_sha256: Mapped[str] = mapped_column(String(64))
     cached: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class JobFeedback(Base):
+    """A reviewer's judgement of a job's result, also sent to the job's LangSmith root run."""
+
+    __tablename__ = "job_feedback"
+    __table_args__ = (Index("ix_job_feedback_job", "job_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    score: Mapped[float] = mapped_column(Float)
+    comment: Mapped[str | None] = mapped_column(Text)
+    correction: Mapped[str | None] = mapped_column(Text)
+    sent: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+

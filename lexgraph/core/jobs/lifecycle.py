@@ -40,6 +40,7 @@ class ClaimedJob:
     attempt: int
     documents: list[DocumentRef]
     review: dict[str, Any] | None = None  # a reviewer's decision to resume with
+    trace: dict[str, Any] | None = None  # the job's root run (core.tracing.JobTrace state)
 
 
 class Lifecycle:
@@ -73,7 +74,7 @@ class Lifecycle:
                 instructions=job.instructions, attempt=job.attempts,
                 documents=[DocumentRef(d.id, d.filename, d.media_type, d.blob_key, d.pages,
                                        d.size) for d in docs],
-                review=job.review,
+                review=job.review, trace=job.trace,
             )
 
     def _owned(self, job_id: str, owner: str) -> Any:

@@ -21,6 +21,7 @@ from lexgraph.core.db.models import (
     IdempotencyRecord,
     Job,
     JobEvent,
+    JobFeedback,
     JobStatus,
     Matter,
     Result,
@@ -31,8 +32,9 @@ from lexgraph.core.errors import Conflict, NotFound, Unauthorized, Unprocessable
 from lexgraph.core.ids import new_id
 from lexgraph.core.jobs.events import emit
 from lexgraph.core.jobs.intake import PreparedDocument, Submission, validate
-from lexgraph.core.jobs.views import event_resource, job_resource
+from lexgraph.core.jobs.views import event_resource, iso, job_resource
 from lexgraph.core.storage.blobs import BlobStore
+from lexgraph.core.tracing import JobTrace, NoopTracer, OpenedJob, Tracer, feedback_id
 
 KEY_PREFIX = "lxg_"
 _JOB_ID = re.compile(r"job_[0-9a-z]{26}")
@@ -81,7 +83,10 @@ class JobStore:
     """Tenant-scoped operations behind the API and CLI. Every query filters by tenant."""
 
     def __init__(self, engine: Engine, blobs: BlobStore, settings: Settings, *,
-                 check_webhook_url: Callable[[str], None] | None = None) -> None:
+                 check_webhook_url: Callable[[str], None] | None = None,
+                 tracer: Tracer | None = None) -> None:
+        # Where each job's root run is opened at submission and feedback is sent.
+        self.tracer: Tracer = tracer or NoopTracer()
         self.engine = engine
         self.blobs = blobs
         self.settings = settings
@@ -238,13 +243,15 @@ class JobStore:
                     keys: list[str], idempotency_key: str | None) -> SubmitOutcome:
         now = utcnow()
         job_id = new_id("job")
+        opened = self._open_trace(job_id, who, sub, prepared, now)
         with self.sessions.begin() as s:
             matter_id = self._matter_id(s, who.tenant_id, sub.matter)
             job_row = dict(id=job_id, tenant_id=who.tenant_id, matter_id=matter_id,
                            status=JobStatus.queued.value, profile=sub.profile,
                            instructions=sub.instructions, webhook_url=sub.webhook_url,
                            progress=0.0, attempts=0, created_at=now, updated_at=now,
-                           dispatched_at=now)
+                           dispatched_at=now,
+                           trace=opened.trace.to_state() if opened is not None else None)
             doc_rows = [
                 dict(id=new_id("doc"), job_id=job_id, position=i, filename=d.filename,
                      media_type=d.media_type, size=len(d.data), sha256=d.sha256,
@@ -268,7 +275,27 @@ class JobStore:
                 ).values(state="done", response_status=202, response_headers=headers,
                          response_body=body))
         self._remember_matter(who.tenant_id, sub.matter, matter_id)
+        if opened is not None:
+            opened.post()  # only once the job exists: a rolled-back job leaves no run behind
         return SubmitOutcome(202, headers, body, False, job_id)
+
+    def _open_trace(self, job_id: str, who: Principal, sub: Submission,
+                    prepared: list[PreparedDocument], now: datetime) -> OpenedJob | None:
+        if not self.tracer.enabled:
+            return None
+        settings = self.settings
+        mode = "extractive" if settings.llm_backend == "none" else "agentic"
+        metadata = {"tenant_id": who.tenant_id, "tenant": who.tenant_name,
+                    "matter": sub.matter, "profile": sub.profile, "mode": mode,
+                    "llm_backend": settings.llm_backend, "llm_model": settings.llm_model,
+                    "embedding_model": settings.embedding_model}
+        inputs = {"matter": sub.matter, "profile": sub.profile,
+                  "instructions": sub.instructions,
+                  "documents": [{"filename": d.filename, "media_type": d.media_type,
+                                 "pages": d.pages, "size": len(d.data)} for d in prepared]}
+        return self.tracer.open_job(job_id, created_at=now, inputs=inputs, metadata=metadata,
+                                    tags=["lexgraph", f"profile:{sub.profile}",
+                                          f"mode:{mode}"])
 
     # Queries ------------------------------------------------------------------------------
 
@@ -322,7 +349,9 @@ class JobStore:
                  previous=previous)
             s.flush()
             s.refresh(job)
-            return job_resource(job)
+            resource = job_resource(job)
+        self.tracer.end_job(JobTrace.from_state(job.trace), "cancelled")
+        return resource
 
     def review(self, who: Principal, job_id: str, decision: dict[str, Any]) -> dict[str, Any]:
         """Record a reviewer's decision on a job in needs_review and queue it to resume."""
@@ -342,6 +371,27 @@ class JobStore:
             s.flush()
             s.refresh(job)
             return job_resource(job)
+
+    def add_feedback(self, who: Principal, job_id: str, *, score: float,
+                     comment: str | None = None, correction: str | None = None,
+                     key: str = "reviewer") -> dict[str, Any]:
+        """Store a reviewer's feedback on the job and send it to the job's root run."""
+        with self.sessions.begin() as s:
+            job = self._job(s, who, job_id)
+            trace = JobTrace.from_state(job.trace)
+            row = JobFeedback(id=new_id("fbk"), job_id=job_id, tenant_id=who.tenant_id,
+                              key=key, score=score, comment=comment, correction=correction,
+                              sent=False, created_at=utcnow())
+            s.add(row)
+        sent = self.tracer.feedback(trace, key=key, score=score, comment=comment,
+                                    correction=correction, feedback_id=feedback_id(row.id))
+        if sent:
+            with self.sessions.begin() as s:
+                s.execute(update(JobFeedback).where(JobFeedback.id == row.id).values(sent=True))
+        return {"id": row.id, "object": "feedback", "job_id": job_id, "key": key,
+                "score": score, "comment": comment, "correction": correction,
+                "sent_to_langsmith": sent, "run_id": trace.run_id if trace else None,
+                "trace_url": trace.url if trace else None, "created_at": iso(row.created_at)}
 
     def events(self, who: Principal, job_id: str, *, after: int = 0,
                limit: int = 100) -> dict[str, Any]:

@@ -31,6 +31,8 @@ def job_resource(job: Job, matter_name: str | None = None) -> dict[str, Any]:
         "stage": job.stage,
         "attempts": job.attempts,
         "error": job.error,
+        # The job's run tree in the LangSmith UI; null when tracing is off.
+        "trace_url": (job.trace or {}).get("url"),
         "documents": [
             {
                 "id": d.id,

@@ -1,0 +1,321 @@
+"""The LangSmith adapter: one configured ``Client`` per process carries every run.
+
+Why one client passed explicitly, rather than LangSmith's environment switches: the client
+holds the content policy (the anonymizer, or hidden inputs and outputs), so every upload must
+go through it. At start the adapter sets LangSmith's global switch off and its global client
+to this one; runs are traced only inside ``continue_trace`` (which turns tracing on in that
+context, for LangGraph's callbacks too) and the job's own root run. ``LANGSMITH_TRACING`` or
+``LANGCHAIN_TRACING_V2`` in the environment therefore cannot start a second, unmasked trace.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import unquote
+
+from lexgraph.core.config.settings import Settings
+from lexgraph.core.tracing.anonymize import TraceAnonymizer
+from lexgraph.core.tracing.base import JobTrace, OpenedJob, RunType, root_run_id
+from lexgraph.core.tracing.noop import NO_SPAN
+
+log = logging.getLogger(__name__)
+
+ROOT_NAME = "job"
+TRACE_HEADER = "langsmith-trace"
+
+
+def disable_ambient_tracing() -> None:
+    """Turn LangSmith's process-wide switch off, whatever the environment says."""
+    import langsmith
+
+    langsmith.configure(enabled=False)
+
+
+def _baggage(header: str) -> tuple[dict[str, Any], list[str]]:
+    """The root run's metadata and tags from its ``baggage`` header, so that closing it from
+    another process sends them again rather than blanks."""
+    metadata: dict[str, Any] = {}
+    tags: list[str] = []
+    for item in header.split(","):
+        key, _, value = item.strip().partition("=")
+        if key == "langsmith-metadata":
+            try:
+                loaded = json.loads(unquote(value))
+            except ValueError:
+                continue
+            if isinstance(loaded, dict):
+                metadata = loaded
+        elif key == "langsmith-tags" and value:
+            tags = [tag for tag in unquote(value).split(",") if tag]
+    return metadata, tags
+
+
+class _RunSpan:
+    def __init__(self, run: Any) -> None:
+        self.run = run
+
+    def finish(self, outputs: Mapping[str, Any] | None = None, **metadata: Any) -> None:
+        if outputs is not None:
+            self.run.add_outputs(dict(outputs))
+        if metadata:
+            self.run.add_metadata(metadata)
+
+    def finish_llm(self, text: str, *, model: str | None = None, prompt_tokens: int = 0,
+                   completion_tokens: int = 0, finish_reason: str | None = None) -> None:
+        usage = {"input_tokens": prompt_tokens, "output_tokens": completion_tokens,
+                 "total_tokens": prompt_tokens + completion_tokens}
+        message = {"role": "assistant", "content": text}
+        self.run.add_outputs({"choices": [{"message": message,
+                                           "finish_reason": finish_reason}],
+                              "usage_metadata": usage})
+        self.run.set(usage_metadata=usage)
+        if model:
+            self.run.add_metadata({"ls_model_name": model})
+
+    def close(self, error: str | None = None) -> None:
+        try:
+            self.run.end(error=error)
+            self.run.patch()
+        except Exception:
+            log.warning("could not close the %s run", self.run.name, exc_info=True)
+
+
+
+class LangSmithTracer:
+    enabled = True
+
+    def __init__(self, settings: Settings, *, api_key: str, api_url: str | None) -> None:
+        import langsmith
+        from langsmith import Client
+
+        from lexgraph.core.pii import get_detector
+
+        self.settings = settings
+        self.project = settings.langsmith_project
+        self.content = settings.trace_content
+        self.anonymizer = TraceAnonymizer(lambda: get_detector(settings))
+        options: dict[str, Any] = {}
+        if self.content == "redacted":
+            options["anonymizer"] = self.anonymizer
+        elif self.content == "none":
+            options.update(hide_inputs=True, hide_outputs=True,
+                           hide_metadata=self.anonymizer)
+        self.client = Client(api_url=api_url, api_key=api_key, **options)
+        langsmith.configure(client=self.client, enabled=False, project_name=self.project)
+        self._project_lock = threading.Lock()
+        self._project_ready = threading.Event()
+        self._project_id: str | None = None
+        self._project_url: str | None = None
+        if settings.langsmith_project_url:
+            self._project_url = settings.langsmith_project_url.rstrip("/")
+            marker = "/projects/p/"
+            if marker in self._project_url:
+                candidate = self._project_url.split(marker, 1)[1].split("/", 1)[0]
+                with suppress(ValueError):
+                    self._project_id = str(uuid.UUID(candidate))
+            self._project_ready.set()
+
+    # The project's address, for links and feedback --------------------------------------
+
+    def resolve_project(self) -> None:
+        """Look the project up (creating it when new) once; run in a background thread at
+        start so that no request waits on LangSmith."""
+        with self._project_lock:
+            if self._project_ready.is_set():
+                return
+            try:
+                from langsmith import utils as ls_utils
+                from langsmith.utils import LangSmithNotFoundError
+
+                try:
+                    project = self.client.read_project(project_name=self.project)
+                except LangSmithNotFoundError:
+                    project = self.client.create_project(self.project, upsert=True)
+                ui = (self.settings.langsmith_ui_url
+                      or ls_utils.get_host_url(None, self.client.api_url)).rstrip("/")
+                self._project_id = str(project.id)
+                self._project_url = f"{ui}/o/{project.tenant_id}/projects/p/{project.id}"
+            except Exception:
+                log.warning("could not look up LangSmith project %r; job trace links are "
+                             "left out until it can be", self.project, exc_info=True)
+                return
+            self._project_ready.set()
+
+    def _run_url(self, run_id: uuid.UUID, start: datetime) -> str | None:
+        if not self._project_ready.wait(2.0):
+            threading.Thread(target=self.resolve_project, daemon=True,
+                             name="langsmith-project").start()
+            return None
+        if self._project_url is None:
+            return None
+        stamp = start.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return f"{self._project_url}/r/{run_id}?trace_id={run_id}&start_time={stamp}"
+
+    # The job's root run -----------------------------------------------------------------
+
+    def open_job(self, job_id: str, *, created_at: datetime, inputs: Mapping[str, Any],
+                 metadata: Mapping[str, Any], tags: Sequence[str]) -> OpenedJob | None:
+        from langsmith.run_trees import RunTree
+
+        run_id = root_run_id(job_id)
+        start = created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC)
+        root = RunTree(id=run_id, trace_id=run_id, name=ROOT_NAME, run_type="chain",
+                       start_time=start, inputs=dict(inputs),
+                       extra={"metadata": {"job_id": job_id, **metadata}},
+                       tags=list(tags), project_name=self.project, client=self.client)
+        trace = JobTrace(run_id=str(run_id), headers=root.to_headers(),
+                         url=self._run_url(run_id, start))
+
+        def post() -> None:
+            try:
+                root.post()
+            except Exception:
+                log.warning("could not queue the root run of %s", job_id, exc_info=True)
+
+        return OpenedJob(trace=trace, post=post)
+
+    def end_job(self, trace: JobTrace | None, status: str, *,
+                error: str | None = None) -> None:
+        if trace is None:
+            return
+        try:
+            from langsmith.run_trees import RunTree
+
+            dotted = trace.headers[TRACE_HEADER]
+            first = dotted.split(".", 1)[0]
+            start = datetime.strptime(first[:-36], "%Y%m%dT%H%M%S%fZ").replace(tzinfo=UTC)
+            run_id = uuid.UUID(trace.run_id)
+            metadata, tags = _baggage(trace.headers.get("baggage", ""))
+            root = RunTree(id=run_id, trace_id=run_id, dotted_order=dotted, name=ROOT_NAME,
+                           run_type="chain", start_time=start, project_name=self.project,
+                           client=self.client, outputs={"status": status},
+                           extra={"metadata": metadata}, tags=tags)
+            root.end(error=error, end_time=datetime.now(UTC))
+            root.patch(exclude_inputs=True)
+        except Exception:
+            log.warning("could not close the root run %s", trace.run_id, exc_info=True)
+
+    # Runs in a worker -------------------------------------------------------------------
+
+    @contextmanager
+    def continue_trace(self, headers: Mapping[str, str] | None, name: str,
+                       **metadata: Any) -> Iterator[Any]:
+        if not headers or TRACE_HEADER not in headers:
+            yield NO_SPAN
+            return
+        from langsmith.run_helpers import trace, tracing_context
+
+        with (tracing_context(enabled=True, client=self.client, project_name=self.project),
+              trace(name, "chain", parent=dict(headers), client=self.client,
+                    metadata=metadata) as run):
+            yield _RunSpan(run)
+
+    def current_headers(self) -> dict[str, str]:
+        from langsmith.run_helpers import get_current_run_tree
+
+        run = get_current_run_tree()
+        if run is None:
+            return {}
+        headers: dict[str, str] = run.to_headers()
+        return headers
+
+    @contextmanager
+    def span(self, name: str, run_type: RunType = "chain", *,
+             inputs: Mapping[str, Any] | None = None, **metadata: Any) -> Iterator[Any]:
+        from langsmith.run_helpers import get_current_run_tree, trace
+
+        parent = get_current_run_tree()
+        if parent is None:
+            yield NO_SPAN
+            return
+        with trace(name, run_type, inputs=dict(inputs or {}), parent=parent,
+                   client=self.client, metadata=metadata) as run:
+            yield _RunSpan(run)
+
+    @contextmanager
+    def llm_span(self, name: str, *, model: str, messages: Sequence[Mapping[str, str]],
+                 **metadata: Any) -> Iterator[Any]:
+        with self.span(name, "llm", inputs={"messages": [dict(m) for m in messages]},
+                       ls_provider="lexgraph", ls_model_name=model,
+                       **metadata) as span:
+            yield span
+
+    def open_span(self, name: str, run_type: RunType = "chain", *,
+                  inputs: Mapping[str, Any] | None = None, **metadata: Any) -> Any:
+        try:
+            from langsmith.run_helpers import get_current_run_tree
+
+            parent = get_current_run_tree()
+            if parent is None:
+                return NO_SPAN
+            child = parent.create_child(name, run_type, inputs=dict(inputs or {}),
+                                        extra={"metadata": metadata})
+            child.post()
+            return _RunSpan(child)
+        except Exception:
+            log.warning("could not open the %s run", name, exc_info=True)
+            return NO_SPAN
+
+    def record(self, name: str, run_type: RunType, *, inputs: Mapping[str, Any],
+               outputs: Mapping[str, Any], **metadata: Any) -> None:
+        try:
+            from langsmith.run_helpers import get_current_run_tree
+
+            parent = get_current_run_tree()
+            if parent is None:
+                return
+            child = parent.create_child(name, run_type, inputs=dict(inputs),
+                                        extra={"metadata": metadata})
+            child.end(outputs=dict(outputs))
+            child.post()
+        except Exception:
+            log.warning("could not record the %s run", name, exc_info=True)
+
+    # Feedback and shutdown --------------------------------------------------------------
+
+    def feedback(self, trace: JobTrace | None, *, key: str, score: float,
+                 comment: str | None, correction: str | None,
+                 feedback_id: uuid.UUID | None = None) -> bool:
+        if trace is None:
+            return False
+        if self.content == "redacted":
+            comment = self.anonymizer.text(comment) if comment else comment
+            correction = self.anonymizer.text(correction) if correction else correction
+        elif self.content == "none":
+            comment = correction = None
+        self.resolve_project()
+        options: dict[str, Any] = {}
+        if self._project_id is not None:
+            options["session_id"] = self._project_id
+        try:
+            with warnings.catch_warnings():
+                # Without the project id (it could not be looked up) the SDK warns that
+                # feedback should name it; the run id still locates the run.
+                warnings.simplefilter("ignore")
+                self.client.create_feedback(
+                    run_id=trace.run_id, trace_id=trace.run_id, key=key, score=score,
+                    comment=comment,
+                    correction={"text": correction} if correction else None,
+                    feedback_id=feedback_id, stop_after_attempt=2,
+                    # A direct POST /feedback rather than the batched upload queue, so the
+                    # answer says whether LangSmith has it.
+                    extend_trace_retention=False, **options)
+        except Exception:
+            log.warning("could not send feedback on %s to LangSmith", trace.run_id,
+                        exc_info=True)
+            return False
+        return True
+
+    def flush(self) -> None:
+        try:
+            self.client.flush()
+        except Exception:
+            log.warning("could not flush traces", exc_info=True)

@@ -1,0 +1,287 @@
+"""Tracing: root-run identity, the anonymizer, header propagation and the content policy,
+against the real LangSmith SDK talking to a loopback recorder."""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any, TypedDict
+
+import pytest
+from langgraph.graph import END, START, StateGraph
+
+from lexgraph.core import tracing
+from lexgraph.core.config.settings import Settings
+from lexgraph.core.ids import new_id
+from lexgraph.core.pii import PseudonymMap, get_detector
+from lexgraph.core.tracing import JobTrace, TraceAnonymizer, root_run_id
+from lexgraph.core.tracing.langsmith_tracer import LangSmithTracer
+from tests.langsmith_server import LangSmithRecorder, langsmith_server
+
+NAME, EMAIL, SSN = "Ms. Imogen Halvorsen", "imogen.halvorsen@quillmere.example", "219-09-9999"
+CANARIES = [b"Halvorsen", b"imogen.halvorsen", b"219-09-9999", b"219 09 9999"]
+PROJECT = "5f0c8a52-7d7e-4c55-9a6e-0b7c1e2d3f40"
+TEXT = f"Notice to {NAME} ({EMAIL}), SSN {SSN}, on behalf of the Supplier."
+
+
+def _wait(predicate: Any, timeout: float = 10.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = predicate()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for the uploads")
+
+
+# Root-run identity --------------------------------------------------------------------------
+
+
+def test_root_run_id_is_a_stable_uuid7_carrying_the_job_clock() -> None:
+    job_id = new_id("job")
+    run_id = root_run_id(job_id)
+    assert run_id == root_run_id(job_id)
+    assert run_id.version == 7 and run_id.variant == uuid.RFC_4122
+    assert root_run_id(new_id("job")) != run_id
+    millis = run_id.int >> 80
+    assert abs(millis / 1000 - time.time()) < 5
+
+
+# The anonymizer -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def anonymizer() -> TraceAnonymizer:
+    return TraceAnonymizer(lambda: get_detector(Settings()))
+
+
+def test_anonymizer_replaces_personal_data_and_drops_the_pseudonym_map(
+        anonymizer: TraceAnonymizer) -> None:
+    pmap = PseudonymMap()
+    person = pmap.placeholder_for("PERSON", "Imogen Halvorsen")
+    state = {"job_id": "job_x", "pii": pmap.to_state(),
+             "chunks": [{"id": "d:1:1", "text": TEXT}],
+             "nested": [[{"note": "Halvorsen signed it."}]],
+             "redactions": {"PERSON": 1}, "count": 3}
+    out = anonymizer(json.loads(json.dumps(state)))
+    dumped = json.dumps(out).encode()
+    for canary in CANARIES:
+        assert canary not in dumped
+    assert "pii" not in out and out["redactions"] == {"PERSON": 1} and out["count"] == 3
+    # The job's own placeholder, not a fresh one: the trace reads like the prompts.
+    assert person in out["chunks"][0]["text"]
+    assert out["nested"][0][0]["note"] == f"{person} signed it."
+    assert "<EMAIL_" in out["chunks"][0]["text"] and "<SSN_" in out["chunks"][0]["text"]
+
+
+def test_anonymizer_drops_a_map_wherever_it_sits(anonymizer: TraceAnonymizer) -> None:
+    pmap = PseudonymMap()
+    pmap.placeholder_for("SSN", SSN)
+    out = anonymizer({"update": {"redact": {"pii": pmap.to_state(), "ok": True}},
+                      "list": [pmap.to_state(), "kept"]})
+    assert out == {"update": {"redact": {"ok": True}}, "list": ["kept"]}
+    assert SSN not in json.dumps(out)
+
+
+def test_anonymizer_scrubs_error_text_and_keeps_plain_text(anonymizer: TraceAnonymizer) -> None:
+    assert SSN not in anonymizer({"error": f"ValueError: bad SSN {SSN}"})["error"]
+    plain = {"node": "retrieve", "query": "termination for convenience", "k": 6}
+    assert anonymizer(plain) == plain
+
+
+# Against the real SDK -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def recorder() -> Iterator[LangSmithRecorder]:
+    with langsmith_server() as server:
+        yield server
+
+
+def _tracer(recorder: LangSmithRecorder, monkeypatch: pytest.MonkeyPatch,
+            content: str = "redacted") -> Iterator[LangSmithTracer]:
+    import langsmith
+
+    settings = Settings(trace_content=content,  # type: ignore[arg-type]
+                        langsmith_project="lexgraph-test",
+                        langsmith_project_url=f"http://ui.test/o/org/projects/p/{PROJECT}")
+    tracer = LangSmithTracer(settings, api_key="test-key", api_url=recorder.url)
+    monkeypatch.setattr(tracing, "_active", tracer)
+    yield tracer
+    tracer.flush()
+    langsmith.configure(client=None, enabled=None, project_name=None)
+
+
+@pytest.fixture
+def tracer(recorder: LangSmithRecorder,
+           monkeypatch: pytest.MonkeyPatch) -> Iterator[LangSmithTracer]:
+    yield from _tracer(recorder, monkeypatch)
+
+
+class _State(TypedDict, total=False):
+    text: str
+    pii: dict[str, Any]
+    out: str
+
+
+def _graph() -> Any:
+    def node(state: _State) -> dict[str, Any]:
+        with tracing.span("agent: retriever", inputs={"task": state["text"]}) as agent:
+            with tracing.llm_span("llm: retriever", model="m-1",
+                                  messages=[{"role": "user", "content": state["text"]}]) as llm:
+                llm.finish_llm("Final Answer: done", model="m-1", prompt_tokens=12,
+                               completion_tokens=4)
+            tool = tracing.open_span("search_passages", "tool", inputs={"query": "fees"})
+            tool.finish({"output": state["text"]})
+            tool.close()
+            tracing.record("guard: call search_passages", "chain", inputs={"tool": "x"},
+                           outputs={"action": "allow"}, kind="guard")
+            agent.finish({"answer": "done"})
+        pmap = PseudonymMap()
+        pmap.placeholder_for("PERSON", "Imogen Halvorsen")
+        return {"out": "done", "pii": pmap.to_state()}
+
+    graph = StateGraph(_State)
+    graph.add_node("summarize", node)
+    graph.add_edge(START, "summarize")
+    graph.add_edge("summarize", END)
+    return graph.compile(name="lexgraph-job")
+
+
+def _open(tracer: LangSmithTracer) -> tuple[str, JobTrace]:
+    job_id = new_id("job")
+    opened = tracer.open_job(job_id, created_at=datetime.now(UTC),
+                             inputs={"instructions": TEXT},
+                             metadata={"matter": "harbourline", "profile": "contract"},
+                             tags=["lexgraph"])
+    assert opened is not None
+    opened.post()
+    return job_id, opened.trace
+
+
+def test_a_worker_continues_the_tree_from_stored_headers(
+        tracer: LangSmithTracer, recorder: LangSmithRecorder) -> None:
+    job_id, trace = _open(tracer)
+    assert trace.run_id == str(root_run_id(job_id))
+    assert trace.url == (f"http://ui.test/o/org/projects/p/{PROJECT}/r/{trace.run_id}"
+                         f"?trace_id={trace.run_id}&start_time=" + trace.url.split("=")[-1])
+    stored = json.loads(json.dumps(trace.to_state()))  # as the jobs table keeps it
+
+    # The worker side runs with none of the API's context: a fresh context in a new thread.
+    def worker() -> None:
+        restored = JobTrace.from_state(stored)
+        assert restored is not None
+        with tracing.continue_trace(restored.headers, "attempt 1", attempt=1) as span:
+            assert tracing.current_trace_headers()["langsmith-trace"].startswith(
+                restored.headers["langsmith-trace"] + ".")
+            _graph().invoke({"text": TEXT})
+            span.finish({"outcome": "succeeded"})
+        tracer.end_job(restored, "succeeded")
+
+    thread = threading.Thread(target=contextvars.Context().run, args=(worker,))
+    thread.start()
+    thread.join()
+    tracer.flush()
+    _wait(lambda: any(r.get("end_time") for r in recorder.runs_named("job")))
+    runs = {r["name"]: r for r in recorder.all_runs()}
+    assert set(runs) >= {"job", "attempt 1", "lexgraph-job", "summarize", "agent: retriever",
+                         "llm: retriever", "search_passages", "guard: call search_passages"}
+    assert {r["trace_id"] for r in runs.values()} == {trace.run_id}
+    parent = {name: r.get("parent_run_id") for name, r in runs.items()}
+    ids = {name: r["id"] for name, r in runs.items()}
+    assert parent["job"] is None
+    assert parent["attempt 1"] == ids["job"]
+    assert parent["lexgraph-job"] == ids["attempt 1"]
+    assert parent["summarize"] == ids["lexgraph-job"]
+    assert parent["agent: retriever"] == ids["summarize"]
+    for child in ("llm: retriever", "search_passages", "guard: call search_passages"):
+        assert parent[child] == ids["agent: retriever"], child
+    assert runs["job"]["outputs"] == {"status": "succeeded"}
+    assert runs["job"]["extra"]["metadata"]["matter"] == "harbourline"
+    llm = runs["llm: retriever"]
+    assert llm["run_type"] == "llm" and runs["search_passages"]["run_type"] == "tool"
+    assert llm["extra"]["metadata"]["usage_metadata"] == {
+        "input_tokens": 12, "output_tokens": 4, "total_tokens": 16}
+    assert runs["attempt 1"]["extra"]["metadata"]["attempt"] == 1
+    raw = recorder.raw()
+    for canary in CANARIES:
+        assert canary not in raw, canary
+    assert b'"surfaces"' not in raw  # no pseudonym map went up
+    assert b"<PERSON_1>" in raw and b"<SSN_1>" in raw
+
+
+def test_content_none_uploads_no_inputs_or_outputs(
+        recorder: LangSmithRecorder, monkeypatch: pytest.MonkeyPatch) -> None:
+    for tracer in _tracer(recorder, monkeypatch, content="none"):
+        _, trace = _open(tracer)
+        with tracing.continue_trace(trace.headers, "attempt 1"):
+            _graph().invoke({"text": TEXT})
+        tracer.flush()
+        _wait(lambda: recorder.runs_named("llm: retriever"))
+    runs = recorder.all_runs()
+    assert len(runs) >= 6
+    for run in runs:
+        assert not run.get("inputs") and not run.get("outputs"), run["name"]
+    raw = recorder.raw()
+    for canary in CANARIES:
+        assert canary not in raw, canary
+
+
+def test_feedback_goes_to_the_root_run_with_its_text_masked(
+        tracer: LangSmithTracer, recorder: LangSmithRecorder) -> None:
+    _, trace = _open(tracer)
+    sent = tracer.feedback(trace, key="reviewer", score=0.25,
+                           comment=f"Leaves out {NAME}.", correction=f"Add SSN {SSN}.",
+                           feedback_id=tracing.feedback_id("fbk_1"))
+    assert sent
+    [posted] = recorder.feedback
+    assert posted["run_id"] == trace.run_id and posted["key"] == "reviewer"
+    assert posted["score"] == 0.25 and posted["session_id"] == PROJECT
+    assert posted["id"] == str(tracing.feedback_id("fbk_1"))
+    assert "Halvorsen" not in posted["comment"] and SSN not in json.dumps(posted)
+
+
+def test_without_an_api_key_nothing_is_attempted(
+        recorder: LangSmithRecorder, monkeypatch: pytest.MonkeyPatch) -> None:
+    import langsmith
+
+    monkeypatch.delenv("LANGSMITH_API_KEY", raising=False)
+    monkeypatch.delenv("LANGCHAIN_API_KEY", raising=False)
+    # Everything that could switch LangChain's own tracing on, pointed at the recorder.
+    monkeypatch.setenv("LANGSMITH_ENDPOINT", recorder.url)
+    monkeypatch.setenv("LANGSMITH_TRACING", "true")
+    monkeypatch.setenv("LANGCHAIN_TRACING_V2", "true")
+    monkeypatch.setattr(tracing, "_configured_for", None)
+    try:
+        tracer = tracing.configure_tracing(Settings())
+        assert not tracer.enabled
+        assert tracer.open_job(new_id("job"), created_at=datetime.now(UTC), inputs={},
+                               metadata={}, tags=[]) is None
+        headers = {"langsmith-trace": "20261129T000000000000Z" + str(uuid.uuid4())}
+        with tracing.continue_trace(headers, "attempt 1"):
+            assert tracing.current_trace_headers() == {}
+            _graph().invoke({"text": TEXT})
+        assert not tracer.feedback(None, key="reviewer", score=1.0, comment=None,
+                                   correction=None)
+        tracer.flush()
+        time.sleep(1.0)  # a background uploader, had one started, would have sent by now
+    finally:
+        monkeypatch.setattr(tracing, "_active", tracing.NoopTracer())
+        langsmith.configure(enabled=None)
+    assert recorder.connections == 0 and recorder.uploads == []
+
+
+def test_a_remembered_map_masks_a_payload_that_carries_none() -> None:
+    anonymizer = TraceAnonymizer(lambda: get_detector(Settings()))
+    pmap = PseudonymMap()
+    person = pmap.placeholder_for("PERSON", "Oriel Vantongeren")
+    # No recognizer finds this name on its own: no title, no role, no signature block.
+    sentence = {"result": "Payment goes to Oriel Vantongeren within thirty days."}
+    assert "Vantongeren" in anonymizer(sentence)["result"]
+    anonymizer({"state": {"pii": pmap.to_state()}})  # a node's inputs, as LangGraph sends them
+    assert anonymizer(sentence)["result"] == f"Payment goes to {person} within thirty days."
