@@ -11,7 +11,7 @@ from celery import Task, shared_task
 from celery.signals import worker_process_shutdown, worker_ready, worker_shutdown
 
 from lexgraph.core.config.settings import Settings
-from lexgraph.core.tracing import get_tracer
+from lexgraph.core.tracing import configure_tracing, get_tracer
 from lexgraph.workers.services import get_services, get_webhook_services
 
 log = logging.getLogger(__name__)
@@ -137,6 +137,16 @@ def _stop_sweeper(**_: Any) -> None:
         _sweeper.stopping.set()
     if _scheduler is not None:
         _scheduler.stopping.set()
+
+
+@worker_ready.connect
+def _start_tracing(sender: Any = None, **_: Any) -> None:
+    # Every worker, whatever its queues: an inference-only worker builds no job services, yet
+    # its generations continue the callers' traces.
+    consumer = getattr(sender, "consumer", None) or sender
+    app = getattr(consumer, "app", None)
+    if app is not None:
+        configure_tracing(app.conf.lexgraph_settings)
 
 
 @worker_shutdown.connect

@@ -9,11 +9,22 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.tracing import root_run_id
 from tests.e2e.conftest import make_key
-from tests.integration.test_agent_graph import CANARIES, PERSONAL, action, draft, final
+from tests.integration.test_agent_graph import (
+    CANARIES,
+    CHECK,
+    CONTRACT,
+    GOOD_DRAFT,
+    PERSONAL,
+    RETRIEVER,
+    action,
+    draft,
+    final,
+)
 from tests.langsmith_server import langsmith_server
 from tests.support import wait_for
 
@@ -175,3 +186,46 @@ def test_one_masked_tree_per_job_across_processes_with_feedback(
 
     [sent] = posted_feedback
     assert sent["run_id"] == root and sent["key"] == "reviewer" and sent["score"] == 0.75
+
+
+@pytest.mark.services
+def test_generations_on_an_inference_worker_join_the_job_tree(
+        production_settings: Settings, stack_factory: Any, tmp_path: Path) -> None:
+    script = tmp_path / "script.json"
+    script.write_text(json.dumps({"by_agent": {"retriever": RETRIEVER,
+                                               "summarizer": [GOOD_DRAFT],
+                                               "compliance checker": CHECK}}))
+    key = make_key(production_settings)
+    with langsmith_server() as recorder:
+        stack = stack_factory(production_settings, llm_backend="scripted", llm_script=script,
+                              llm_served_name="scripted-7b", inference_mode="queue")
+        stack.env.update(LANGSMITH_API_KEY="lsv2-test-key", LANGSMITH_ENDPOINT=recorder.url)
+        stack.start_api()
+        stack.start_worker("orchestrate")
+        gpu = stack.start_worker("inference")
+        with httpx.Client(base_url=stack.base, headers={"Authorization": f"Bearer {key}"},
+                          timeout=30) as client:
+            job_id = client.post("/v1/jobs", json={
+                "matter": "m", "profile": "contract",
+                "documents": [{"filename": "services.txt", "text": CONTRACT}]}).json()["id"]
+
+            def status() -> str | None:
+                current = client.get(f"/v1/jobs/{job_id}").json()["status"]
+                return current if current not in ("queued", "running") else None
+
+            assert wait_for(status, 240, "the job to finish", 0.3) == "succeeded"
+        gpu.stop()  # the inference worker flushes its runs on the way out
+        stack.stop()
+        root = str(root_run_id(job_id))
+        wait_for(lambda: any(r.get("end_time") for r in recorder.runs_named("job")), 30,
+                 "the root run to be closed")
+        runs = recorder.all_runs()
+
+    by_id = {r["id"]: r for r in runs}
+    assert {r["trace_id"] for r in runs} == {root}
+    generations = [r for r in runs if r["name"] == "inference.generate"]
+    llms = [r for r in runs if r["run_type"] == "llm"]
+    # Every model call the agents made was generated on the inference worker, under its run.
+    assert generations and len(generations) == len(llms)
+    assert {g["parent_run_id"] for g in generations} == {r["id"] for r in llms}
+    assert all(by_id[g["parent_run_id"]]["name"].startswith("llm: ") for g in generations)
