@@ -9,7 +9,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # README.md is the package's long description, so the build needs it.
 COPY pyproject.toml README.md /tmp/src/
 COPY lexgraph /tmp/src/lexgraph
-RUN pip install /tmp/src && rm -rf /tmp/src
+# EXTRAS="[vllm]" builds the GPU worker's image (compose service gpu-worker).
+ARG EXTRAS=""
+RUN pip install "/tmp/src${EXTRAS}" && rm -rf /tmp/src
 
 # Blobs live under the data dir; compose mounts a shared volume there, which takes this
 # directory's ownership when it is first created.

@@ -44,6 +44,11 @@ def _environment(service: dict[str, Any]) -> dict[str, str]:
     return {str(k): str(v) for k, v in env.items()}
 
 
+def _defaults(value: str) -> str:
+    """A value as compose resolves it with no .env: each ${VAR:-default} becomes default."""
+    return re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", value)
+
+
 def _mount_target(volume: str | dict[str, Any]) -> tuple[str, str]:
     if isinstance(volume, dict):
         return str(volume["source"]), str(volume["target"])
@@ -51,8 +56,47 @@ def _mount_target(volume: str | dict[str, Any]) -> tuple[str, str]:
     return source, target
 
 
+GPU_SERVICES = {"gpu-worker": "gpu", "vllm": "vllm-serve"}  # service: the profile it needs
+
+
 def test_services(compose: dict[str, Any]) -> None:
-    assert set(compose["services"]) == set(LEXGRAPH_SERVICES) | BACKING_SERVICES
+    assert set(compose["services"]) == (set(LEXGRAPH_SERVICES) | BACKING_SERVICES
+                                        | set(GPU_SERVICES))
+
+
+@pytest.mark.parametrize("name", sorted(GPU_SERVICES))
+def test_gpu_services_need_their_profile_and_reserve_a_gpu(compose: dict[str, Any],
+                                                           name: str) -> None:
+    service = compose["services"][name]
+    # Opt-in: a plain `docker compose up` must start on a machine without GPUs.
+    assert service["profiles"] == [GPU_SERVICES[name]]
+    devices = service["deploy"]["resources"]["reservations"]["devices"]
+    assert devices == [{"driver": "nvidia", "count": 1, "capabilities": ["gpu"]}]
+    assert service["healthcheck"]["start_period"]  # loading weights takes minutes
+
+
+def test_gpu_worker_runs_the_engine_on_the_inference_queue(
+        compose: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    service = compose["services"]["gpu-worker"]
+    assert service["command"] == ["worker", "--queues", "inference"]
+    assert service["build"]["args"]["EXTRAS"] == "[vllm]"
+    for key in [k for k in os.environ if k.startswith("LEXGRAPH_")]:
+        monkeypatch.delenv(key)
+    for key, value in _environment(service).items():
+        monkeypatch.setenv(key, _defaults(value))
+    settings = Settings()
+    assert settings.llm_backend == "vllm" and settings.llm_model
+    assert settings.broker_is_redis and settings.resolved_result_backend
+    # The health check watches the file the worker writes once its model is loaded.
+    assert service["healthcheck"]["test"] == ["CMD", "test", "-f",
+                                              str(settings.worker_ready_file)]
+    assert service["stop_grace_period"]  # warm shutdown lets requests in flight finish
+
+
+def test_the_vllm_server_alternative_caches_prefixes(compose: dict[str, Any]) -> None:
+    service = compose["services"]["vllm"]
+    assert "--enable-prefix-caching" in service["command"]
+    assert "ports" not in service  # only the workers on the compose network reach it
 
 
 @pytest.mark.parametrize("name", sorted(LEXGRAPH_SERVICES))
@@ -86,7 +130,7 @@ def test_production_topology(compose: dict[str, Any], name: str,
     for key in [k for k in os.environ if k.startswith("LEXGRAPH_")]:
         monkeypatch.delenv(key)
     for key, value in _environment(compose["services"][name]).items():
-        monkeypatch.setenv(key, value.replace("${POSTGRES_PASSWORD:-lexgraph}", "lexgraph"))
+        monkeypatch.setenv(key, _defaults(value))
     settings = Settings()
     assert settings.resolved_database_url.startswith("postgresql+psycopg://")
     assert "@postgres:5432/" in settings.resolved_database_url

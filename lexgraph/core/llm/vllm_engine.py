@@ -155,12 +155,22 @@ class VLLMEngineLLM:
 
     def _params(self, *, max_tokens: int | None, temperature: float | None,
                 stop: Sequence[str] = (), schema: Mapping[str, Any] | None = None) -> Any:
-        from vllm.sampling_params import SamplingParams, StructuredOutputsParams
+        from vllm.sampling_params import (
+            RequestOutputKind,
+            SamplingParams,
+            StructuredOutputsParams,
+        )
 
         structured = None
         if schema is not None:
             structured = StructuredOutputsParams(json=dict(schema))
         return SamplingParams(
+            # One output when the request finishes, not one per decoding step: nothing here
+            # streams, and per-step outputs cost the loop thread time the engine waits on.
+            output_kind=RequestOutputKind.FINAL_ONLY,
+            # Without stop strings nothing needs the text while decoding: decode once at the
+            # end instead of after every step (see _generate).
+            detokenize=bool(stop),
             max_tokens=max_tokens if max_tokens is not None else self.max_tokens,
             temperature=temperature if temperature is not None else (self.temperature or 0.0),
             stop=list(stop) or None,
@@ -176,7 +186,10 @@ class VLLMEngineLLM:
         if final is None or not final.outputs:
             raise LLMError("the vLLM engine finished a request without output")
         completion = final.outputs[0]
-        return (completion.text, len(final.prompt_token_ids or ()),
+        text = completion.text
+        if not params.detokenize:
+            text = self._tokenizer.decode(completion.token_ids, skip_special_tokens=True)
+        return (text, len(final.prompt_token_ids or ()),
                 len(completion.token_ids), completion.finish_reason)
 
     def _submit(self, prompt: str, params: Any) -> Future[tuple[str, int, int, str | None]]:
