@@ -285,3 +285,27 @@ def test_a_remembered_map_masks_a_payload_that_carries_none() -> None:
     assert "Vantongeren" in anonymizer(sentence)["result"]
     anonymizer({"state": {"pii": pmap.to_state()}})  # a node's inputs, as LangGraph sends them
     assert anonymizer(sentence)["result"] == f"Payment goes to {person} within thirty days."
+
+
+def test_an_unreachable_langsmith_never_holds_up_submissions(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import langsmith
+
+    from tests.support import free_port
+
+    down = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    tracer = LangSmithTracer(Settings(), api_key="test-key", api_url=down)
+    monkeypatch.setattr(tracing, "_active", tracer)
+    try:
+        threading.Thread(target=tracer.resolve_project, daemon=True).start()
+        timings = []
+        for _ in range(3):
+            start = time.monotonic()
+            opened = tracer.open_job(new_id("job"), created_at=datetime.now(UTC), inputs={},
+                                     metadata={}, tags=[])
+            timings.append(time.monotonic() - start)
+            assert opened is not None and opened.trace.url is None
+            assert opened.trace.headers["langsmith-trace"]  # the tree still works, linkless
+        assert timings[0] < 3.0 and max(timings[1:]) < 0.2, timings
+    finally:
+        langsmith.configure(client=None, enabled=None, project_name=None)

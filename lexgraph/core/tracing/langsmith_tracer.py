@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 import uuid
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -114,6 +115,8 @@ class LangSmithTracer:
         self._project_ready = threading.Event()
         self._project_id: str | None = None
         self._project_url: str | None = None
+        self._waited = False
+        self._next_try = 0.0  # monotonic time before which no lookup is tried again
         if settings.langsmith_project_url:
             self._project_url = settings.langsmith_project_url.rstrip("/")
             marker = "/projects/p/"
@@ -127,10 +130,14 @@ class LangSmithTracer:
 
     def resolve_project(self) -> None:
         """Look the project up (creating it when new) once; run in a background thread at
-        start so that no request waits on LangSmith."""
-        with self._project_lock:
-            if self._project_ready.is_set():
+        start so that no request waits on LangSmith. After a failure, no new lookup for a
+        minute."""
+        if not self._project_lock.acquire(blocking=False):
+            return  # a lookup is under way
+        try:
+            if self._project_ready.is_set() or time.monotonic() < self._next_try:
                 return
+            self._next_try = time.monotonic() + 60.0
             try:
                 from langsmith import utils as ls_utils
                 from langsmith.utils import LangSmithNotFoundError
@@ -148,12 +155,20 @@ class LangSmithTracer:
                              "left out until it can be", self.project, exc_info=True)
                 return
             self._project_ready.set()
+        finally:
+            self._project_lock.release()
 
     def _run_url(self, run_id: uuid.UUID, start: datetime) -> str | None:
-        if not self._project_ready.wait(2.0):
-            threading.Thread(target=self.resolve_project, daemon=True,
-                             name="langsmith-project").start()
-            return None
+        if not self._project_ready.is_set():
+            if not self._waited:
+                # Only the first submission of a process may wait, briefly, for the lookup
+                # started with the process; later ones never wait on LangSmith.
+                self._waited = True
+                self._project_ready.wait(2.0)
+            if not self._project_ready.is_set():
+                threading.Thread(target=self.resolve_project, daemon=True,
+                                 name="langsmith-project").start()
+                return None
         if self._project_url is None:
             return None
         stamp = start.astimezone(UTC).isoformat().replace("+00:00", "Z")
