@@ -127,3 +127,43 @@ def test_no_worker_means_a_clear_timeout(redis_url: str, tmp_path: Path) -> None
     assert caught.value.code == "llm_timeout"
     assert "2 time(s)" in caught.value.message
     redis.Redis.from_url(f"{base}/{empty}").flushdb()
+
+
+def test_sigterm_drains_requests_in_flight(redis_url: str, tmp_path: Path) -> None:
+    import json
+    import os
+    import signal
+
+    import redis
+
+    base, used = redis_url.rsplit("/", 1)
+    empty = next(n for n in range(16) if str(n) != used
+                 and redis.Redis.from_url(f"{base}/{n}").dbsize() == 0)
+    broker = f"{base}/{empty}"
+    script = tmp_path / "script.json"
+    # A scripted model that takes 3 s per answer stands in for a long generation.
+    script.write_text(json.dumps({"latency_seconds": 3, "by_agent": {"summarizer": ["done"]}}))
+    ready = tmp_path / "ready"
+    settings = Settings(data_dir=tmp_path / "data", broker_url=broker)
+    env = settings_env(settings, llm_backend="scripted", llm_script=script,
+                       worker_ready_file=ready)
+    worker = Process(["worker", "--queues", "inference", "--loglevel", "INFO"], env,
+                     tmp_path / "worker.log")
+    try:
+        wait_for(lambda: ready.exists() or worker.proc.poll() is not None, 60,
+                 "the inference worker", interval=0.2)
+        client = QueuedLLM(make_celery(settings), "scripted", timeout_s=30, max_attempts=1)
+        answers: list[str] = []
+        caller = threading.Thread(target=lambda: answers.append(
+            client.chat(ask("summarize", max_tokens=4)).text))
+        caller.start()
+        wait_for(lambda: "Task lexgraph.generate[" in worker.output(), 30, "the request",
+                 interval=0.05)
+        os.killpg(worker.proc.pid, signal.SIGTERM)
+        caller.join(timeout=30)
+        assert answers == ["done"]  # the request in flight finished before the worker left
+        assert worker.proc.wait(timeout=30) == 0
+        assert not ready.exists()
+    finally:
+        worker.stop()
+        redis.Redis.from_url(broker).flushdb()

@@ -121,3 +121,14 @@ def test_greedy_tokens_match_a_fresh_transformers_load(engine: LLMClient, tiny_l
     ours = engine.complete([prompt], max_tokens=8)[0]
     assert ours.usage == reference.usage
     assert ours.text == reference.text
+
+
+def test_the_vllm_engine_caches_shared_prefixes(engine: LLMClient) -> None:
+    from lexgraph.core.llm.vllm_engine import VLLMEngineLLM
+
+    if not isinstance(engine, VLLMEngineLLM):
+        assert engine.chat(ask("Prefix?", max_tokens=2)).text is not None
+        return
+    config = engine._engine.vllm_config
+    assert config.cache_config.enable_prefix_caching is True
+    assert config.structured_outputs_config.backend == "xgrammar"
