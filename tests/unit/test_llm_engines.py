@@ -127,8 +127,7 @@ def test_the_vllm_engine_caches_shared_prefixes(engine: LLMClient) -> None:
     from lexgraph.core.llm.vllm_engine import VLLMEngineLLM
 
     if not isinstance(engine, VLLMEngineLLM):
-        assert engine.chat(ask("Prefix?", max_tokens=2)).text is not None
-        return
+        pytest.skip("transformers has no prefix cache across calls")
     config = engine._engine.vllm_config
     assert config.cache_config.enable_prefix_caching is True
     assert config.structured_outputs_config.backend == "xgrammar"
