@@ -6,11 +6,13 @@ from contextlib import asynccontextmanager
 
 import anyio.to_thread
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from lexgraph import __version__
 from lexgraph.api import problems
 from lexgraph.api.deps import Services
-from lexgraph.api.routes import events, health, jobs, webhooks
+from lexgraph.api.routes import events, health, jobs, sources, web, webhooks
+from lexgraph.api.web_deps import STATIC_DIR, make_web_services
 from lexgraph.core.config.settings import Settings, get_settings
 from lexgraph.core.db.engine import make_engine
 from lexgraph.core.db.migrate import upgrade
@@ -50,9 +52,11 @@ def create_app(settings: Settings | None = None, *,
                            keepalive_seconds=settings.event_stream_keepalive_seconds)
         app.state.services = Services(settings=settings, store=store, celery=celery,
                                       webhooks=webhooks, events=feed)
+        app.state.web = make_web_services(settings, engine, store.blobs)
         try:
             yield
         finally:
+            app.state.web.close()
             tracer.flush()  # root runs of the last submissions, feedback
             engine.dispose()
 
@@ -67,4 +71,7 @@ def create_app(settings: Settings | None = None, *,
     app.include_router(jobs.router)
     app.include_router(events.router)
     app.include_router(webhooks.router)
+    app.include_router(sources.router)
+    app.include_router(web.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

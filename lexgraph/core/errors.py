@@ -43,6 +43,10 @@ class Unauthorized(UserError):
     status, title, slug = 401, "Unauthorized", "unauthorized"
 
 
+class Forbidden(UserError):
+    status, title, slug = 403, "Forbidden", "forbidden"
+
+
 class NotFound(UserError):
     status, title, slug = 404, "Not found", "not-found"
 

@@ -88,7 +88,9 @@ def test_openapi_describes_every_endpoint(api: Api) -> None:
     assert json_schema["additionalProperties"] is False
     assert "documents" in json_schema["properties"]
     result = doc["paths"]["/v1/jobs/{job_id}/result"]["get"]["responses"]["200"]["content"]
-    assert set(result) == {"application/json", "text/markdown"}
+    assert set(result) == {"application/json", "text/markdown",
+                           "application/vnd.openxmlformats-officedocument.wordprocessingml"
+                           ".document"}
     # Every reference must point inside the document, or client generators choke on it.
     for ref in _refs(doc):
         assert _resolve(doc, ref) is not None, ref

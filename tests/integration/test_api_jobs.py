@@ -270,7 +270,9 @@ def test_result_with_unsupported_accept_is_406(api: Api, finished: tuple[dict[st
                                                accept: str) -> None:
     auth, job_id = finished
     resp = api.client.get(f"/v1/jobs/{job_id}/result", headers={**auth, "Accept": accept})
-    assert_problem(resp, 406, "the result is available as application/json or text/markdown")
+    assert_problem(resp, 406, "the result is available as application/json, text/markdown or "
+                              "application/vnd.openxmlformats-officedocument."
+                              "wordprocessingml.document")
 
 
 def test_result_of_failed_job_is_409_with_the_reason(api: Api, run_job: Runner) -> None:

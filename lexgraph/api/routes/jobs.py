@@ -14,6 +14,7 @@ from lexgraph.core.errors import NotAcceptable
 from lexgraph.core.jobs.audit import GuardAuditLog
 from lexgraph.core.jobs.intake import Submission
 from lexgraph.core.jobs.store import Principal, SubmitOutcome
+from lexgraph.core.summary.docx_export import DOCX_MEDIA_TYPE, render_docx
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
@@ -127,10 +128,10 @@ def _accept_q(ranges: list[tuple[str, float]], media_type: str) -> float:
     return 0.0
 
 
-def _wants_markdown(accept: str | None) -> bool:
-    """Content negotiation between JSON (default) and Markdown, honouring q-values."""
+def _result_format(accept: str | None) -> str:
+    """Content negotiation among JSON (default), Markdown and DOCX, honouring q-values."""
     if not accept or not accept.strip():
-        return False
+        return "json"
     ranges: list[tuple[str, float]] = []
     for part in accept.split(","):
         media, *params = (p.strip() for p in part.split(";"))
@@ -145,25 +146,35 @@ def _wants_markdown(accept: str | None) -> bool:
                 except ValueError:
                     q = 0.0
         ranges.append((media.lower(), q))
-    md = _accept_q(ranges, "text/markdown")
-    js = _accept_q(ranges, "application/json")
-    if md == 0.0 and js == 0.0:
-        raise NotAcceptable("the result is available as application/json or text/markdown")
-    return md > js
+    # On ties the earlier wins, so "*/*" still means JSON.
+    offers = [("json", _accept_q(ranges, "application/json")),
+              ("markdown", _accept_q(ranges, "text/markdown")),
+              ("docx", _accept_q(ranges, DOCX_MEDIA_TYPE))]
+    best, q = max(offers, key=lambda offer: offer[1])
+    if q == 0.0:
+        raise NotAcceptable("the result is available as application/json, text/markdown or "
+                            f"{DOCX_MEDIA_TYPE}")
+    return best
 
 
-@router.get("/{job_id}/result", summary="Get a finished job's result (JSON or Markdown)",
-            responses={200: {"content": {"application/json": {}, "text/markdown": {}}}})
+@router.get("/{job_id}/result",
+            summary="Get a finished job's result (JSON, Markdown or DOCX)",
+            responses={200: {"content": {"application/json": {}, "text/markdown": {},
+                                         DOCX_MEDIA_TYPE: {}}}})
 async def get_result(
     job_id: str,
     svc: ServicesDep,
     who: PrincipalDep,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
-    markdown = _wants_markdown(accept)
+    wanted = _result_format(accept)
     res = await run_in_threadpool(svc.store.result, who, job_id)
-    if markdown:
+    if wanted == "markdown":
         return PlainTextResponse(res.markdown, media_type="text/markdown; charset=utf-8")
+    if wanted == "docx":
+        data = await run_in_threadpool(render_docx, res.body)
+        return Response(data, media_type=DOCX_MEDIA_TYPE, headers={
+            "Content-Disposition": f'attachment; filename="{job_id}.docx"'})
     return JSONResponse(res.body)
 
 

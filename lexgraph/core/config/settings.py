@@ -124,6 +124,21 @@ class Settings(BaseSettings):
     event_stream_poll_seconds: float = Field(
         0.5, gt=0, description="How often a live event stream looks for new events."
     )
+    web_session_secret: SecretStr | None = Field(
+        None,
+        description="Key that signs the web page's session cookies; every API process behind "
+        "one address needs the same. Default: a random key kept in data_dir/web-session.key.",
+    )
+    web_session_hours: float = Field(
+        8.0, gt=0, le=24 * 30,
+        description="How long a web page sign-in lasts before the API key is asked for again.",
+    )
+    web_cookie_secure: Literal["auto", "always", "never"] = Field(
+        "auto",
+        description="Secure flag of the session cookie: auto sets it when the page was "
+        "requested over HTTPS (behind a proxy, run uvicorn with the proxy's address in "
+        "--forwarded-allow-ips); always suits TLS-only deployments.",
+    )
 
     @field_validator("webhook_retry_schedule", mode="after")
     @classmethod

@@ -147,6 +147,18 @@ class JobStore:
             raise Unauthorized("the API key is not valid; create one with 'lexgraph keys create'")
         return Principal(row.tenant_id, row.name, row.id)
 
+    def principal_for_key_id(self, key_id: str) -> Principal:
+        """The tenant behind a key known by id (a web session), refused once it is revoked."""
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            row = conn.execute(
+                select(ApiKey.id, ApiKey.tenant_id, Tenant.name, ApiKey.revoked_at)
+                .join(Tenant, Tenant.id == ApiKey.tenant_id)
+                .where(ApiKey.id == key_id)
+            ).first()
+        if row is None or row.revoked_at is not None:
+            raise Unauthorized("the session's API key is no longer valid; sign in again")
+        return Principal(row.tenant_id, row.name, row.id)
+
     # Submission ---------------------------------------------------------------------------
 
     def submit(self, who: Principal, sub: Submission, idempotency_key: str | None) -> SubmitOutcome:
