@@ -12,6 +12,7 @@ import yaml
 
 from lexgraph.core.errors import ConfigError
 from lexgraph.core.guard import (
+    Guard,
     GuardPolicy,
     LlamaGuard,
     ScriptedGuardModel,
@@ -111,6 +112,12 @@ def test_parser_rejects_garbage(text: str) -> None:
 
 def _guard(*rules: tuple[str, str | BaseException], **kwargs: object) -> LlamaGuard:
     return LlamaGuard(ScriptedGuardModel(rules), GuardPolicy.load(), **kwargs)  # type: ignore[arg-type]
+
+
+def test_llama_guard_is_a_guard() -> None:
+    guard = _guard()
+    assert isinstance(guard, Guard) and guard.name == "llama_guard"
+    assert guard.model == "scripted-llama-guard"
 
 
 def test_decisions_follow_the_policy_per_stage() -> None:
