@@ -113,8 +113,12 @@ def make_tracer(settings: Settings) -> Tracer:
 
     endpoint = os.environ.get("LANGSMITH_ENDPOINT") or os.environ.get("LANGCHAIN_ENDPOINT")
     tracer = LangSmithTracer(settings, api_key=key, api_url=endpoint)
-    threading.Thread(target=tracer.resolve_project, daemon=True,
-                     name="langsmith-project").start()
+
+    def prepare() -> None:
+        tracer.resolve_project()
+        tracer.warm_up()
+
+    threading.Thread(target=prepare, daemon=True, name="langsmith-prepare").start()
     return tracer
 
 

@@ -17,6 +17,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any
@@ -116,6 +117,9 @@ class LangSmithTracer:
         self._project_id: str | None = None
         self._project_url: str | None = None
         self._waited = False
+        # Root runs are queued from here rather than from the submitting request: the
+        # anonymizer runs when a run is queued, and a request must not wait for it.
+        self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="langsmith")
         self._next_try = 0.0  # monotonic time before which no lookup is tried again
         if settings.langsmith_project_url:
             self._project_url = settings.langsmith_project_url.rstrip("/")
@@ -125,6 +129,14 @@ class LangSmithTracer:
                 with suppress(ValueError):
                     self._project_id = str(uuid.UUID(candidate))
             self._project_ready.set()
+
+    def warm_up(self) -> None:
+        """Load the personal-data recognizers now rather than on the first upload."""
+        if self.content != "full":
+            try:
+                self.anonymizer({"warm": "up"})
+            except Exception:
+                log.warning("could not load the trace anonymizer", exc_info=True)
 
     # The project's address, for links and feedback --------------------------------------
 
@@ -189,11 +201,14 @@ class LangSmithTracer:
         trace = JobTrace(run_id=str(run_id), headers=root.to_headers(),
                          url=self._run_url(run_id, start))
 
-        def post() -> None:
+        def send() -> None:
             try:
                 root.post()
             except Exception:
                 log.warning("could not queue the root run of %s", job_id, exc_info=True)
+
+        def post() -> None:
+            self._background.submit(send)
 
         return OpenedJob(trace=trace, post=post)
 
@@ -201,6 +216,13 @@ class LangSmithTracer:
                 error: str | None = None) -> None:
         if trace is None:
             return
+        # Same queue as the root run's post: in a process that opened it (a cancel in the
+        # API), the close must not overtake the open.
+        self._background.submit(self._close_root, trace, status, error,
+                                datetime.now(UTC))
+
+    def _close_root(self, trace: JobTrace, status: str, error: str | None,
+                    ended: datetime) -> None:
         try:
             from langsmith.run_trees import RunTree
 
@@ -213,7 +235,7 @@ class LangSmithTracer:
                            run_type="chain", start_time=start, project_name=self.project,
                            client=self.client, outputs={"status": status},
                            extra={"metadata": metadata}, tags=tags)
-            root.end(error=error, end_time=datetime.now(UTC))
+            root.end(error=error, end_time=ended)
             root.patch(exclude_inputs=True)
         except Exception:
             log.warning("could not close the root run %s", trace.run_id, exc_info=True)
@@ -331,6 +353,7 @@ class LangSmithTracer:
 
     def flush(self) -> None:
         try:
+            self._background.submit(lambda: None).result(timeout=60)
             self.client.flush()
         except Exception:
             log.warning("could not flush traces", exc_info=True)
