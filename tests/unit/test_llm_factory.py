@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -81,3 +82,42 @@ def test_scripted_backend_needs_a_script(tmp_path: Path) -> None:
 def test_an_unknown_backend_is_refused_by_settings(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="llm_backend"):
         Settings(data_dir=tmp_path, llm_backend="gpt")
+
+
+@pytest.mark.parametrize("backend", ["vllm", "transformers"])
+def test_in_process_backends_need_a_model(tmp_path: Path, backend: str) -> None:
+    with pytest.raises(ConfigError, match=f"LEXGRAPH_LLM_BACKEND={backend} needs "
+                                          "LEXGRAPH_LLM_MODEL"):
+        make_llm(Settings(data_dir=tmp_path, llm_backend=backend))
+
+
+def test_a_missing_local_model_is_a_clear_error(tmp_path: Path) -> None:
+    from lexgraph.core.llm import LLMError
+
+    with pytest.raises(LLMError, match="cannot load model"):
+        make_llm(Settings(data_dir=tmp_path, llm_backend="transformers",
+                          llm_model=str(tmp_path)))
+
+
+def test_a_script_may_say_how_long_each_answer_takes(tmp_path: Path) -> None:
+    script = tmp_path / "script.json"
+    script.write_text(json.dumps({"latency_seconds": 0.2,
+                                  "by_agent": {"summarizer": ["done"]}}))
+    llm = make_llm(Settings(data_dir=tmp_path, llm_backend="scripted", llm_script=script,
+                            llm_served_name="served"))
+    assert isinstance(llm, ScriptedLLM) and llm.latency_s == 0.2 and llm.model == "served"
+    started = time.perf_counter()
+    llm.chat(ChatRequest([ChatMessage("user", "go")], metadata={"agent": "summarizer"}))
+    assert time.perf_counter() - started >= 0.2
+    script.write_text(json.dumps({"latency_seconds": -1, "by_agent": {"summarizer": []}}))
+    with pytest.raises(ConfigError, match="latency_seconds"):
+        make_llm(Settings(data_dir=tmp_path, llm_backend="scripted", llm_script=script))
+
+
+def test_queued_inference_needs_a_redis_broker(tmp_path: Path) -> None:
+    from lexgraph.workers.services import get_services
+
+    settings = Settings(data_dir=tmp_path, llm_backend="scripted", inference_mode="queue",
+                        llm_script=tmp_path / "unused.json")
+    with pytest.raises(ConfigError, match="needs a Redis broker"):
+        get_services(settings)
