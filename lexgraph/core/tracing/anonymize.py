@@ -145,9 +145,23 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(item)
 
 
+# Longer strings are scanned paragraph by paragraph: a prompt is mostly passages the job's
+# earlier runs already carried, and the detector's cache then serves them.
+_PARAGRAPHS_ABOVE = 2000
+
+
+def _mask(text: str, pseudonymizer: Pseudonymizer) -> str:
+    if not text.strip():
+        return text
+    if len(text) <= _PARAGRAPHS_ABOVE:
+        return pseudonymizer.pseudonymize(text).text
+    return "\n\n".join(pseudonymizer.pseudonymize(part).text if part.strip() else part
+                       for part in text.split("\n\n"))
+
+
 def _walk(value: Any, pseudonymizer: Pseudonymizer) -> Any:
     if isinstance(value, str):
-        return pseudonymizer.pseudonymize(value).text if value.strip() else value
+        return _mask(value, pseudonymizer)
     if isinstance(value, Mapping):
         return {key: _walk(item, pseudonymizer) for key, item in value.items()
                 if not is_pseudonym_map(item)}
