@@ -112,6 +112,50 @@ def _unlabelled_fields(page: Any) -> list[str]:
       .map(el => el.outerHTML)"""))
 
 
+# WCAG 2 contrast of every visible element's own text against the first opaque background
+# behind it: 4.5:1, or 3:1 for large text.
+_LOW_CONTRAST = """() => {
+  const parse = (s) => {
+    const m = s.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) { return null; }
+    const p = m[1].split(',').map(parseFloat);
+    return {rgb: p.slice(0, 3), a: p.length > 3 ? p[3] : 1};
+  };
+  const lum = (rgb) => {
+    const [r, g, b] = rgb.map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = parse(getComputedStyle(el).backgroundColor);
+      if (c && c.a > 0.5) { return c.rgb; }
+    }
+    return [255, 255, 255];
+  };
+  const low = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const own = Array.from(el.childNodes).some((n) => n.nodeType === 3 && n.textContent.trim());
+    const box = el.getBoundingClientRect();
+    if (!own || box.width < 2 || box.height < 2) { continue; }
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden') { continue; }
+    const a = lum(parse(style.color).rgb);
+    const b = lum(background(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (parseInt(style.fontWeight, 10) >= 700 && size >= 18.66);
+    if (ratio < (large ? 3 : 4.5)) {
+      const text = el.textContent.trim().slice(0, 40);
+      low.push(`${el.tagName}.${el.className} ${ratio.toFixed(2)}: ${text}`);
+    }
+  }
+  return low;
+}"""
+
+
 def _quotes(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {f"{s['key']}/{i}/{j}": c
             for s in result["sections"]
@@ -149,6 +193,7 @@ def test_sign_in_upload_a_corpus_pdf_and_check_a_citation(embedded_settings: Set
         page.get_by_label("API key").fill("lxg_not-a-key")
         page.get_by_role("button", name="Sign in").click()
         assert "not valid" in page.get_by_role("alert").inner_text()
+        assert page.evaluate(_LOW_CONTRAST) == []
 
         session.sign_in(key)
         cookies = {c["name"]: c for c in session.context.cookies()}
@@ -157,6 +202,15 @@ def test_sign_in_upload_a_corpus_pdf_and_check_a_citation(embedded_settings: Set
         assert key not in cookie["value"]
         assert "lexgraph_session" not in page.evaluate("document.cookie")
         assert _unlabelled_fields(page) == []
+        assert page.evaluate(_LOW_CONTRAST) == []
+        # The drop zone is reached with Tab, and shows that it has the focus.
+        for _ in range(12):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.id") == "files":
+                break
+        assert page.evaluate("document.activeElement.id") == "files"
+        assert page.eval_on_selector(".drop-label .button-like",
+                                     "el => getComputedStyle(el).outlineStyle") == "solid"
         session.shot("02-signed-in")
 
         # A dropped folder's files go into the form; a file of another kind is left out.
@@ -189,6 +243,7 @@ def test_sign_in_upload_a_corpus_pdf_and_check_a_citation(embedded_settings: Set
             "#progress-steps li[data-stage]", "els => els.map(e => e.dataset.stage)")
         assert stages == ["ingest", "screen_documents", "redact", "retrieve", "summarize",
                           "check_compliance", "finalize"]
+        assert page.evaluate(_LOW_CONTRAST) == []
         session.shot("04-result")
 
         with httpx.Client(base_url=stack.base, headers={"Authorization": f"Bearer {key}"},
@@ -255,12 +310,16 @@ def test_sign_in_upload_a_corpus_pdf_and_check_a_citation(embedded_settings: Set
 def test_review_a_job_that_needs_it_and_approve(embedded_settings: Settings, stack_factory: Any,
                                                 browser: Any, shots: Path,
                                                 tmp_path: Path) -> None:
-    # The summarizer promises an outcome; the drafting policy escalates that to a person.
+    # The first draft cites the wrong clause and goes back for one revise round; the second
+    # promises an outcome, which the drafting policy escalates to a person.
+    wrong = draft(("payment", "The Customer pays fees within thirty days of each invoice.",
+                   "laws of England"))
     promise = draft(("payment", "Payment is guaranteed within thirty days.", "thirty days"))
     script = tmp_path / "script.json"
     script.write_text(json.dumps({"by_agent": {
-        "retriever": RETRIEVER, "summarizer": [promise],
-        "compliance checker": [final({"verdict": "pass", "findings": []})]}}))
+        "retriever": RETRIEVER, "summarizer": [wrong, promise],
+        "compliance checker": [final({"verdict": "revise", "findings": ["citation off"]}),
+                               final({"verdict": "pass", "findings": []})]}}))
     key = make_key(embedded_settings)
     stack: Stack = stack_factory(embedded_settings, llm_backend="scripted", llm_script=script)
     stack.start_api()
@@ -280,6 +339,10 @@ def test_review_a_job_that_needs_it_and_approve(embedded_settings: Settings, sta
         review = page.locator("section.review")
         review.wait_for()
         assert "no promises" in review.locator(".findings").inner_text()
+        progress = page.locator("#progress-steps").inner_text()
+        assert "Revising the summary (round 2)" in progress
+        assert "Waiting for human review" in progress
+        assert page.evaluate(_LOW_CONTRAST) == []
         statement = page.get_by_label("Statement 1", exact=True)
         assert statement.input_value() == "Payment is guaranteed within thirty days."
         assert _unlabelled_fields(page) == []
