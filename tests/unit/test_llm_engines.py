@@ -131,3 +131,22 @@ def test_the_vllm_engine_caches_shared_prefixes(engine: LLMClient) -> None:
     config = engine._engine.vllm_config
     assert config.cache_config.enable_prefix_caching is True
     assert config.structured_outputs_config.backend == "xgrammar"
+
+
+def test_the_agents_bridge_gets_validated_models_from_the_engine(engine: LLMClient) -> None:
+    """What a CrewAI agent does: call the bridge with a response model; the engine's own
+    JSON-schema decoding makes the answer parse."""
+    from typing import Literal
+
+    from pydantic import BaseModel
+
+    from lexgraph.agents.llm_bridge import CrewLLMBridge, UsageLedger
+
+    class Verdict(BaseModel):
+        verdict: Literal["pass", "revise", "escalate"]
+
+    ledger = UsageLedger()
+    bridge = CrewLLMBridge(engine, ledger=ledger)
+    out = bridge.call([{"role": "user", "content": "Your verdict?"}], response_model=Verdict)
+    assert isinstance(out, Verdict) and out.verdict in ("pass", "revise", "escalate")
+    assert ledger.rows()[0].model == "tiny-llama" and ledger.rows()[0].completion_tokens > 0
