@@ -229,3 +229,34 @@ def test_generations_on_an_inference_worker_join_the_job_tree(
     assert generations and len(generations) == len(llms)
     assert {g["parent_run_id"] for g in generations} == {r["id"] for r in llms}
     assert all(by_id[g["parent_run_id"]]["name"].startswith("llm: ") for g in generations)
+
+
+def test_without_an_api_key_no_process_tries_to_reach_langsmith(
+        embedded_settings: Settings, stack_factory: Any) -> None:
+    key = make_key(embedded_settings)
+    with langsmith_server() as recorder:
+        stack = stack_factory(embedded_settings)
+        # The endpoint and LangChain's own switches point at the recorder; only the key is
+        # missing.
+        for name in ("LANGSMITH_API_KEY", "LANGCHAIN_API_KEY"):
+            stack.env.pop(name, None)
+        stack.env.update(LANGSMITH_ENDPOINT=recorder.url, LANGSMITH_TRACING="true",
+                         LANGCHAIN_TRACING_V2="true")
+        stack.start_api()
+        stack.start_worker()
+        with httpx.Client(base_url=stack.base, headers={"Authorization": f"Bearer {key}"},
+                          timeout=30) as client:
+            job = client.post("/v1/jobs", json={
+                "matter": "m", "profile": "contract",
+                "documents": [{"filename": "services.txt", "text": CONTRACT}]}).json()
+            assert job["trace_url"] is None
+
+            def status() -> str | None:
+                current = client.get(f"/v1/jobs/{job['id']}").json()["status"]
+                return current if current not in ("queued", "running") else None
+
+            assert wait_for(status, 240, "the job to finish", 0.3) == "succeeded"
+            given = client.post(f"/v1/jobs/{job['id']}/feedback", json={"score": 1})
+            assert given.status_code == 201 and given.json()["sent_to_langsmith"] is False
+        stack.stop()
+        assert recorder.connections == 0 and recorder.uploads == []
