@@ -269,8 +269,9 @@ def test_stream_and_review_on_the_page_routes(web: Api,
     assert bad.status_code == 422
 
 
-def test_review_with_edits_from_the_draft(embedded_settings: Settings, tmp_path: Path,
+def test_review_with_edits_from_the_draft(any_settings: Settings, tmp_path: Path,
                                           run_job: Callable[[Settings, str], str]) -> None:
+    """On both topologies: the draft comes from the SQLite or the PostgreSQL checkpointer."""
     promise = draft(("payment", "Payment is guaranteed within thirty days.", "thirty days"),
                     ("termination", "Either party may end the Agreement on ninety days' notice.",
                      "ninety days"))
@@ -278,8 +279,8 @@ def test_review_with_edits_from_the_draft(embedded_settings: Settings, tmp_path:
     script.write_text(json.dumps({"by_agent": {
         "retriever": RETRIEVER, "summarizer": [promise],
         "compliance checker": [final({"verdict": "pass", "findings": []})]}}))
-    settings = embedded_settings.model_copy(update={"llm_backend": "scripted",
-                                                    "llm_script": script})
+    settings = any_settings.model_copy(update={"llm_backend": "scripted",
+                                               "llm_script": script})
     with open_api(settings, base_url=BASE) as web:
         csrf = _sign_in(web, _key(web))
         job_id = _submit(web, csrf, CONTRACT)
