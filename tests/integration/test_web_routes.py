@@ -310,3 +310,26 @@ def test_review_with_edits_from_the_draft(any_settings: Settings, tmp_path: Path
         assert "The Customer pays each invoice within thirty days." in result
         assert "ninety days&#39; notice" not in result and "ninety days' notice" not in result
         assert "softened" in result
+
+
+def test_reject_from_the_page_fails_the_job_with_the_comment(
+        embedded_settings: Settings, tmp_path: Path,
+        run_job: Callable[[Settings, str], str]) -> None:
+    promise = draft(("payment", "Payment is guaranteed within thirty days.", "thirty days"))
+    script = tmp_path / "script.json"
+    script.write_text(json.dumps({"by_agent": {
+        "retriever": RETRIEVER, "summarizer": [promise],
+        "compliance checker": [final({"verdict": "pass", "findings": []})]}}))
+    settings = embedded_settings.model_copy(update={"llm_backend": "scripted",
+                                                    "llm_script": script})
+    with open_api(settings, base_url=BASE) as web:
+        csrf = _sign_in(web, _key(web))
+        job_id = _submit(web, csrf, CONTRACT)
+        assert run_job(settings, job_id) == "needs_review"
+        resp = web.client.post(f"/ui/jobs/{job_id}/review", headers={"X-CSRF-Token": csrf},
+                               data={"action": "reject", "comment": "start over"})
+        assert resp.status_code == 200 and "queued" in resp.text
+        assert run_job(settings, job_id) == "failed: rejected_in_review"
+        panel = web.client.get(f"/ui/jobs/{job_id}").text
+        assert "The job failed" in panel
+        assert "a reviewer rejected the summary: start over" in panel
