@@ -297,7 +297,8 @@ def test_an_unreachable_langsmith_never_holds_up_submissions(
     tracer = LangSmithTracer(Settings(), api_key="test-key", api_url=down)
     monkeypatch.setattr(tracing, "_active", tracer)
     try:
-        threading.Thread(target=tracer.resolve_project, daemon=True).start()
+        lookup = threading.Thread(target=tracer.resolve_project, daemon=True)
+        lookup.start()
         timings = []
         for _ in range(3):
             start = time.monotonic()
@@ -308,4 +309,5 @@ def test_an_unreachable_langsmith_never_holds_up_submissions(
             assert opened.trace.headers["langsmith-trace"]  # the tree still works, linkless
         assert timings[0] < 3.0 and max(timings[1:]) < 0.2, timings
     finally:
+        lookup.join(timeout=60)  # its retries end on their own; don't leave them to others
         langsmith.configure(client=None, enabled=None, project_name=None)
