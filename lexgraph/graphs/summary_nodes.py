@@ -20,7 +20,7 @@ from lexgraph.agents.crews import AgentKit
 from lexgraph.agents.llm_bridge import UsageLedger
 from lexgraph.core.embeddings.base import Embedder
 from lexgraph.core.errors import JobError
-from lexgraph.core.guard import AuditEntry, DocumentScreener
+from lexgraph.core.guard import AuditEntry, ChunkScreening, DocumentScreener
 from lexgraph.core.pii import Pseudonymizer, PseudonymMap, get_detector, scan_pii
 from lexgraph.core.retrieval import Retriever
 from lexgraph.core.summary import ComplianceFinding, ComplianceReport, Section, load_profiles
@@ -29,6 +29,7 @@ from lexgraph.core.summary.extractive import summarize_extractive
 from lexgraph.core.summary.policy import check_policy
 from lexgraph.core.summary.render import render_summary
 from lexgraph.core.summary.schema import Citation, Statement
+from lexgraph.core.tracing import record as trace_record
 from lexgraph.core.vectorstore.base import Hit, Passage, Scope
 from lexgraph.graphs.state import ChunkRef, GraphContext, JobState
 from lexgraph.tools.guard_hook import GuardRecord, GuardSink, guarded
@@ -82,11 +83,33 @@ def screen_documents(state: JobState, runtime: Runtime[GraphContext]) -> dict[st
     screener = ctx.screener or DocumentScreener(ctx.guard)
     screened = screener.screen([(c["id"], c["text"]) for c in chunks])
     _keep_audit(ctx, state, [entry for s in screened for entry in s.entries])
+    trace_screening(screener, screened)
     quarantined = [{"chunk_id": chunk["id"], "document": chunk["document"],
                     "page": chunk["page"], "reason": s.decision.reason,
                     "categories": list(s.decision.categories)}
                    for chunk, s in zip(chunks, screened, strict=True) if s.quarantined]
     return {"quarantined": quarantined}
+
+
+def trace_screening(screener: DocumentScreener, screened: Sequence[ChunkScreening]) -> None:
+    """The node's screening as one run in the job's trace: the layers, what each cost, which
+    chunks were held back or flagged and why. Chunk ids and categories only, never text; a
+    trace that fails must not fail the screening."""
+    try:
+        spent: dict[str, float] = {}
+        for item in screened:
+            for entry in item.entries:
+                spent[entry.guard] = round(spent.get(entry.guard, 0.0) + entry.latency_ms, 3)
+        held = [{"chunk_id": s.subject, "guard": s.decision.guard,
+                 "categories": list(s.decision.categories)} for s in screened if s.quarantined]
+        flagged = [{"chunk_id": s.subject, "categories": list(s.decision.categories)}
+                   for s in screened if s.decision.flagged]
+        trace_record("guard: screen_documents", "chain",
+                     inputs={"chunks": len(screened), "layers": screener.layers},
+                     outputs={"quarantined": held, "flagged": flagged},
+                     kind="guard", latency_ms=spent)
+    except Exception:
+        log.warning("could not trace the document screening", exc_info=True)
 
 
 def _keep_audit(ctx: GraphContext, state: JobState, entries: Sequence[AuditEntry]) -> None:
