@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from lexgraph import __version__
 from lexgraph.api import problems
 from lexgraph.api.deps import Services
-from lexgraph.api.routes import events, health, jobs, sources, web, webhooks
+from lexgraph.api.routes import events, health, jobs, sources, usage, web, webhooks
 from lexgraph.api.web_deps import STATIC_DIR, make_web_services
 from lexgraph.core.config.settings import Settings, get_settings
 from lexgraph.core.db.engine import make_engine
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None, *,
     app.include_router(events.router)
     app.include_router(webhooks.router)
     app.include_router(sources.router)
+    app.include_router(usage.router)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

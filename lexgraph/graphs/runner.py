@@ -13,6 +13,7 @@ from langgraph.types import Command
 
 from lexgraph.core.errors import JobError
 from lexgraph.core.jobs.lifecycle import ClaimedJob, Lifecycle
+from lexgraph.core.llm.metering import metered
 from lexgraph.core.tracing import JobTrace, continue_trace, get_tracer
 from lexgraph.graphs.builder import PROGRESS
 from lexgraph.graphs.state import DocumentInput, GraphContext, JobState
@@ -80,7 +81,8 @@ class JobRunner:
         settings = self.context.settings
         every = max(0.2, settings.job_lease_seconds / 4)
         try:
-            with _Heartbeat(self.lifecycle, job_id, owner, every) as beat:
+            with (_Heartbeat(self.lifecycle, job_id, owner, every) as beat,
+                  metered(job_id, claimed.tenant_id)):
                 outcome = self._drive(claimed, owner, beat)
         except JobError as exc:
             self.lifecycle.fail(job_id, owner, exc.code, exc.message)

@@ -12,10 +12,13 @@ from lexgraph.core.config.settings import Settings
 from lexgraph.core.db.engine import make_engine
 from lexgraph.core.db.migrate import upgrade
 from lexgraph.core.embeddings import make_embedder
+from lexgraph.core.errors import ConfigError
 from lexgraph.core.guard.factory import make_guards
 from lexgraph.core.jobs.audit import GuardAuditLog
 from lexgraph.core.jobs.lifecycle import Lifecycle
-from lexgraph.core.llm import make_llm
+from lexgraph.core.jobs.usage import UsageStore
+from lexgraph.core.llm import LLMClient, make_llm
+from lexgraph.core.llm.metering import MeteredLLM
 from lexgraph.core.storage.blobs import LocalBlobStore
 from lexgraph.core.tracing import configure_tracing
 from lexgraph.core.vectorstore import open_vector_store
@@ -51,6 +54,30 @@ def _migrated_engine(settings: Settings) -> Engine:
     return engine
 
 
+def _agent_llm(settings: Settings, engine: Engine) -> LLMClient | None:
+    """The agents' model: in this process, or on GPU workers through the inference queue;
+    metered either way, so every call's tokens are stored against its job and tenant."""
+    if settings.llm_backend == "none":
+        return None
+    llm: LLMClient | None
+    if settings.inference_mode == "queue":
+        if settings.resolved_result_backend is None:
+            raise ConfigError("LEXGRAPH_INFERENCE_MODE=queue needs a Redis broker "
+                              "(LEXGRAPH_BROKER_URL=redis://…) to carry results back")
+        from lexgraph.workers.celery_app import make_celery
+        from lexgraph.workers.inference_client import QueuedLLM
+
+        llm = QueuedLLM(make_celery(settings),
+                        settings.llm_served_name or settings.llm_model or settings.llm_backend,
+                        timeout_s=settings.inference_timeout_seconds,
+                        max_attempts=settings.inference_max_attempts)
+    else:
+        llm = make_llm(settings)
+    if llm is None:
+        return None
+    return MeteredLLM(llm, UsageStore(engine, settings).record)
+
+
 def get_services(settings: Settings) -> WorkerServices:
     key = settings.model_dump_json()
     with _lock:
@@ -65,7 +92,7 @@ def get_services(settings: Settings) -> WorkerServices:
             context = GraphContext(settings=settings,
                                    blobs=LocalBlobStore(settings.resolved_blob_dir),
                                    embedder=make_embedder(settings), vectors=vectors,
-                                   guard=guards.tools, llm=make_llm(settings),
+                                   guard=guards.tools, llm=_agent_llm(settings, engine),
                                    screener=guards.documents,
                                    audit=GuardAuditLog(engine).append)
             runner = JobRunner(build_graph(saver), lifecycle, context)
@@ -73,6 +100,9 @@ def get_services(settings: Settings) -> WorkerServices:
             def close() -> None:
                 close_saver()
                 vectors.close()
+                closer = getattr(context.llm, "close", None)
+                if callable(closer):
+                    closer()
                 engine.dispose()
 
             found = WorkerServices(settings, lifecycle, runner, close)

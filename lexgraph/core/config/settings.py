@@ -242,11 +242,13 @@ class Settings(BaseSettings):
     )
 
     # Language model. `none` is extractive mode: the graph runs without any LLM.
-    llm_backend: Literal["none", "openai", "scripted"] = Field(
+    llm_backend: Literal["none", "openai", "vllm", "transformers", "scripted"] = Field(
         "none",
         description="Where the agents' model calls go: `none` (extractive mode, no LLM), "
-        "`openai` (any OpenAI-compatible server: vLLM serve, Ollama, TGI) or `scripted` "
-        "(replays llm_script; for tests and demos).",
+        "`openai` (any OpenAI-compatible server: vLLM serve, Ollama, TGI), `vllm` (the vLLM "
+        "engine in process, with continuous batching), `transformers` (Hugging Face "
+        "transformers in process, CPU or one GPU) or `scripted` (replays llm_script; for "
+        "tests and demos).",
     )
     llm_base_url: str | None = Field(
         None,
@@ -254,7 +256,8 @@ class Settings(BaseSettings):
         "(vLLM serve) or http://127.0.0.1:11434/v1 (Ollama); /v1 is added when missing.",
     )
     llm_model: str | None = Field(
-        None, description="Model name sent to the server, e.g. Qwen/Qwen2.5-7B-Instruct."
+        None, description="The model: for `openai` the name sent to the server; for `vllm` "
+        "and `transformers` a hub id (e.g. Qwen/Qwen2.5-7B-Instruct) or a local directory."
     )
     llm_api_key: SecretStr | None = Field(
         None, description="Bearer token for the server, when it asks for one."
@@ -279,6 +282,69 @@ class Settings(BaseSettings):
         None,
         description="JSON file of model outputs for the scripted backend: a list, or "
         '{"by_agent": {"<agent role>": [...]}}.',
+    )
+    llm_served_name: str | None = Field(
+        None, description="Name under which usage is accounted for `vllm` and `transformers` "
+        "(default: llm_model)."
+    )
+    llm_dtype: Literal["auto", "float32", "float16", "bfloat16"] = Field(
+        "auto", description="Weight and activation dtype for `vllm` and `transformers`."
+    )
+    llm_device: str = Field(
+        "cpu", description="Device for `transformers`: cpu, cuda, cuda:1, mps."
+    )
+    llm_max_model_len: int | None = Field(
+        None, ge=128, description="Longest prompt + completion the vLLM engine accepts "
+        "(default: the model's own limit); bounds the KV cache each sequence may need."
+    )
+    llm_gpu_memory_utilization: float = Field(
+        0.9, gt=0, le=1, description="Share of each GPU's memory the vLLM engine may take "
+        "(weights + KV cache)."
+    )
+    llm_tensor_parallel_size: int = Field(
+        1, ge=1, description="GPUs one vLLM engine spreads the model over."
+    )
+    llm_enforce_eager: bool = Field(
+        False, description="Run vLLM without CUDA graphs: slower decoding, faster start and "
+        "less memory; needed on CPU."
+    )
+    llm_max_num_seqs: int = Field(
+        256, ge=1, description="Most sequences the vLLM engine batches at once."
+    )
+    vllm_cpu_kvcache_gib: int | None = Field(
+        None, ge=1, description="KV cache size in GiB when vLLM runs on the CPU "
+        "(VLLM_CPU_KVCACHE_SPACE)."
+    )
+    inference_mode: Literal["local", "queue"] = Field(
+        "local", description="Where `vllm` and `transformers` run: `local` (inside each "
+        "orchestrator worker) or `queue` (on GPU workers, `lexgraph worker --queues "
+        "inference`, reached over the broker; needs a Redis broker for results)."
+    )
+    inference_timeout_seconds: float = Field(
+        300.0, gt=0, description="How long the orchestrator waits for one queued completion "
+        "before sending it again (a worker may have died mid-request)."
+    )
+    inference_max_attempts: int = Field(
+        3, ge=1, le=10, description="Sends of one queued completion before the call fails."
+    )
+    inference_concurrency: int = Field(
+        64, ge=1, description="Requests a GPU worker feeds its engine at once (threads); the "
+        "engine batches them."
+    )
+    worker_ready_file: Path | None = Field(
+        None, description="File a worker creates once it consumes tasks (for an inference "
+        "worker: once the model is loaded) and removes on shutdown; for container health "
+        "checks."
+    )
+    llm_price_prompt_per_1k: float = Field(
+        0.0, ge=0, description="Price of 1,000 prompt tokens, for each job's cost estimate."
+    )
+    llm_price_completion_per_1k: float = Field(
+        0.0, ge=0, description="Price of 1,000 completion tokens, for each job's cost "
+        "estimate."
+    )
+    llm_price_currency: str = Field(
+        "USD", min_length=1, max_length=8, description="Currency of the prices above."
     )
 
     # Guard: the rules always run; Llama Guard and Prompt Guard when a model is configured.
@@ -451,6 +517,11 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def resolved_result_backend(self) -> str | None:
+        """Where queued completions come back: the broker's Redis, when the broker is Redis."""
+        return self.resolved_broker_url if self.broker_is_redis else None
 
     @property
     def broker_is_redis(self) -> bool:

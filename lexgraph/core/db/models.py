@@ -281,6 +281,44 @@ class WebhookAttempt(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
 
+class JobFeedback(Base):
+    """A reviewer's judgement of a job's result, also sent to the job's LangSmith root run."""
+
+    __tablename__ = "job_feedback"
+    __table_args__ = (Index("ix_job_feedback_job", "job_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    score: Mapped[float] = mapped_column(Float)
+    comment: Mapped[str | None] = mapped_column(Text)
+    correction: Mapped[str | None] = mapped_column(Text)
+    sent: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LlmUsage(Base):
+    """One model call's tokens, written when the call returns: spend is recorded even for an
+    attempt that later crashed and was run again."""
+
+    __tablename__ = "llm_usage"
+    __table_args__ = (
+        Index("ix_llm_usage_job", "job_id"),
+        Index("ix_llm_usage_tenant_time", "tenant_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    tenant_id: Mapped[str] = mapped_column(String(40))
+    agent: Mapped[str] = mapped_column(String(120))
+    model: Mapped[str] = mapped_column(String(200))
+    prompt_tokens: Mapped[int] = mapped_column(Integer)
+    completion_tokens: Mapped[int] = mapped_column(Integer)
+    latency_ms: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class GuardAudit(Base):
     """One screening decision of a job: a document chunk, a tool call or a tool result.
 
@@ -304,21 +342,3 @@ class GuardAudit(Base):
     content_sha256: Mapped[str] = mapped_column(String(64))
     cached: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-
-class JobFeedback(Base):
-    """A reviewer's judgement of a job's result, also sent to the job's LangSmith root run."""
-
-    __tablename__ = "job_feedback"
-    __table_args__ = (Index("ix_job_feedback_job", "job_id", "created_at"),)
-
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
-    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
-    key: Mapped[str] = mapped_column(String(64))
-    score: Mapped[float] = mapped_column(Float)
-    comment: Mapped[str | None] = mapped_column(Text)
-    correction: Mapped[str | None] = mapped_column(Text)
-    sent: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-

@@ -32,6 +32,7 @@ from lexgraph.core.errors import Conflict, NotFound, Unauthorized, Unprocessable
 from lexgraph.core.ids import new_id
 from lexgraph.core.jobs.events import emit
 from lexgraph.core.jobs.intake import PreparedDocument, Submission, validate
+from lexgraph.core.jobs.usage import UsageStore
 from lexgraph.core.jobs.views import event_resource, iso, job_resource
 from lexgraph.core.storage.blobs import BlobStore
 from lexgraph.core.tracing import JobTrace, NoopTracer, OpenedJob, Tracer, feedback_id
@@ -85,11 +86,12 @@ class JobStore:
     def __init__(self, engine: Engine, blobs: BlobStore, settings: Settings, *,
                  check_webhook_url: Callable[[str], None] | None = None,
                  tracer: Tracer | None = None) -> None:
+        self.engine = engine
         # Where each job's root run is opened at submission and feedback is sent.
         self.tracer: Tracer = tracer or NoopTracer()
-        self.engine = engine
         self.blobs = blobs
         self.settings = settings
+        self.usage = UsageStore(engine, settings)
         # Refuses a job's webhook_url that must never be called (see core/webhooks/ssrf.py).
         self.check_webhook_url = check_webhook_url
         self.sessions = sessionmaker(engine, expire_on_commit=False)
@@ -278,7 +280,8 @@ class JobStore:
             emit(s, job_id, who.tenant_id, "job.queued", status="queued")
             job = Job(**job_row)
             job.documents = [Document(**row) for row in doc_rows]
-            body = job_resource(job, matter_name=sub.matter)
+            body = job_resource(job, matter_name=sub.matter,
+                                usage=self.usage.none())
             headers = {"Location": f"/v1/jobs/{job_id}"}
             if idempotency_key is not None:
                 s.execute(update(IdempotencyRecord).where(
@@ -320,7 +323,8 @@ class JobStore:
 
     def get_job(self, who: Principal, job_id: str) -> dict[str, Any]:
         with self.sessions() as s:
-            return job_resource(self._job(s, who, job_id))
+            job = self._job(s, who, job_id)
+            return job_resource(job, usage=self.usage.for_jobs(s, [job.id])[job.id])
 
     def list_jobs(self, who: Principal, *, status: str | None = None, matter: str | None = None,
                   limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
@@ -338,9 +342,10 @@ class JobStore:
             jobs = list(s.execute(q.order_by(Job.id.desc()).limit(limit + 1)).scalars())
             more = len(jobs) > limit
             jobs = jobs[:limit]
+            usage = self.usage.for_jobs(s, [j.id for j in jobs])
             return {
                 "object": "list",
-                "data": [job_resource(j) for j in jobs],
+                "data": [job_resource(j, usage=usage[j.id]) for j in jobs],
                 "next_cursor": _encode_cursor(jobs[-1].id) if more and jobs else None,
             }
 
@@ -361,7 +366,7 @@ class JobStore:
                  previous=previous)
             s.flush()
             s.refresh(job)
-            resource = job_resource(job)
+            resource = job_resource(job, usage=self.usage.for_jobs(s, [job.id])[job.id])
         self.tracer.end_job(JobTrace.from_state(job.trace), "cancelled")
         return resource
 
@@ -382,7 +387,7 @@ class JobStore:
                  review=decision["action"])
             s.flush()
             s.refresh(job)
-            return job_resource(job)
+            return job_resource(job, usage=self.usage.for_jobs(s, [job.id])[job.id])
 
     def add_feedback(self, who: Principal, job_id: str, *, score: float,
                      comment: str | None = None, correction: str | None = None,

@@ -17,7 +17,8 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def job_resource(job: Job, matter_name: str | None = None) -> dict[str, Any]:
+def job_resource(job: Job, matter_name: str | None = None,
+                 usage: dict[str, Any] | None = None) -> dict[str, Any]:
     base = f"/v1/jobs/{job.id}"
     return {
         "id": job.id,
@@ -33,6 +34,8 @@ def job_resource(job: Job, matter_name: str | None = None) -> dict[str, Any]:
         "error": job.error,
         # The job's run tree in the LangSmith UI; null when tracing is off.
         "trace_url": (job.trace or {}).get("url"),
+        # Tokens of every model call so far, per agent, with the estimated cost.
+        "usage": usage,
         "documents": [
             {
                 "id": d.id,
