@@ -105,13 +105,18 @@ def worker(
     celery = make_celery(settings)
     threads = concurrency or settings.worker_concurrency
     if "inference" in wanted:
+        from lexgraph.core.errors import LexgraphError
         from lexgraph.workers.inference import load_engine
 
         # The model loads before the worker consumes: a worker that takes a request has a
         # model to run it. Threads feed the one engine; it batches what they hand it.
         console.print(f"loading {settings.llm_model or settings.llm_backend} "
                       f"({settings.llm_backend})…")
-        engine = load_engine(settings)
+        try:
+            engine = load_engine(settings)
+        except LexgraphError as exc:
+            console.print(f"[red]cannot start an inference worker:[/red] {exc}")
+            raise typer.Exit(2) from None
         console.print(f"model ready: {engine.model}")
         threads = concurrency or settings.inference_concurrency
     celery.worker_main([
@@ -144,7 +149,12 @@ def _stack(settings: Settings, port: int, *, quiet: bool,
         subprocess.Popen([sys.executable, "-m", "lexgraph", "api", "--port", str(port),
                           "--host", host], env=env, stdout=sink, stderr=sink),
         subprocess.Popen([sys.executable, "-m", "lexgraph", "worker", "--queues",
-                          "orchestrate,webhooks,inference", "--loglevel", "WARNING"],
+                          # Models run inside the orchestrator here, unless completions are
+                          # queued; then this worker serves them too.
+                          "orchestrate,webhooks" + (",inference"
+                                                    if settings.inference_mode == "queue"
+                                                    else ""),
+                          "--loglevel", "WARNING"],
                          env=env, stdout=sink, stderr=sink),
     ]
     try:

@@ -72,6 +72,11 @@ def test_keys_migrate_and_worker_validation(tmp_path: Path) -> None:
     assert key.startswith("lxg_") and len(key) > 40
     bad = lexgraph("worker", "--queues", "everything", data_dir=data)
     assert bad.returncode == 2 and "queues must be among" in bad.stderr
+    # A GPU worker with no model to load refuses to start, rather than take requests.
+    modelless = lexgraph("worker", "--queues", "inference", data_dir=data)
+    assert modelless.returncode == 2
+    assert "cannot start an inference worker" in modelless.stderr
+    assert "LEXGRAPH_LLM_BACKEND" in modelless.stderr
 
 
 def test_up_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
