@@ -46,8 +46,14 @@ def build_tiny_tokenizer(path: Path, vocab_size: int = 1024) -> None:
     fast.save_pretrained(str(path))
 
 
-def build_tiny_llama(path: Path, *, seed: int = 0, layers: int = 2) -> Path:
-    """A random LlamaForCausalLM (hidden 64, 2 heads of 32) and its tokenizer in ``path``."""
+def build_tiny_llama(path: Path, *, seed: int = 0, layers: int = 2,
+                     can_stop: bool = True) -> Path:
+    """A random LlamaForCausalLM (hidden 64, 2 heads of 32) and its tokenizer in ``path``.
+
+    ``can_stop=False`` zeroes the output row of the end-of-sequence token: its logit is then
+    always 0 while the largest of the other random logits is positive, so greedy decoding
+    writes every token it is allowed (what a throughput benchmark wants).
+    """
     import torch
     from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
@@ -64,5 +70,8 @@ def build_tiny_llama(path: Path, *, seed: int = 0, layers: int = 2) -> Path:
     torch.manual_seed(seed)
     model = LlamaForCausalLM(config)
     model.generation_config.pad_token_id = tokenizer.pad_token_id
+    if not can_stop:
+        with torch.no_grad():
+            model.lm_head.weight[tokenizer.eos_token_id].zero_()
     model.save_pretrained(str(path))
     return path

@@ -12,8 +12,7 @@ QUEUES = ("orchestrate", "inference", "webhooks")
 
 def make_celery(settings: Settings) -> Celery:
     app = Celery("lexgraph", broker=settings.resolved_broker_url,
-                 include=["lexgraph.workers.tasks", "lexgraph.workers.inference"],
-                 backend=settings.resolved_result_backend)
+                 include=["lexgraph.workers.tasks", "lexgraph.workers.inference"])
     options: dict[str, object] = {}
     if settings.broker_is_redis:
         # A task is redelivered only if unacknowledged for this long; it must outlast the
@@ -27,9 +26,7 @@ def make_celery(settings: Settings) -> Celery:
                      "lexgraph.generate": {"queue": "inference"}},
         task_acks_late=True,
         task_reject_on_worker_lost=True,
-        # Only lexgraph.generate keeps a result (the orchestrator waits for it), briefly.
         task_ignore_result=True,
-        result_expires=3600,
         worker_prefetch_multiplier=1,
         broker_transport_options=options,
         broker_connection_retry_on_startup=True,

@@ -4,7 +4,7 @@ One engine per worker process, loaded before the worker consumes anything (so a 
 takes requests is a worker whose model is ready), then fed by a pool of threads: each
 ``lexgraph.generate`` task is one completion, and the threads' requests run together in the
 engine's continuous batch. Requests and results travel as plain JSON through the broker and
-the Redis result backend. Errors go back as data, with their code, so the orchestrator raises
+a reply list in Redis. Errors go back as data, with their code, so the orchestrator raises
 the same ``LLMError`` a local backend would.
 
 Warm shutdown (SIGTERM) stops taking requests, lets the ones running finish, then stops the
@@ -14,6 +14,7 @@ hours later by Redis); the orchestrator's client sends it again after its timeou
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Mapping
@@ -94,11 +95,17 @@ def encode_result(result: ChatResult) -> dict[str, Any]:
             "structured": result.structured, "finish_reason": result.finish_reason}
 
 
-@shared_task(name="lexgraph.generate", bind=True, ignore_result=False, acks_late=False)
-def generate(self: Task, request: dict[str, Any],
-             trace: dict[str, str] | None = None) -> dict[str, Any]:
+@shared_task(name="lexgraph.generate", bind=True, acks_late=False)
+def generate(self: Task, request: dict[str, Any], trace: dict[str, str] | None = None,
+             reply_to: str | None = None) -> None:
     settings: Settings = self.app.conf.lexgraph_settings
-    engine = load_engine(settings)
+    reply = _answer(load_engine(settings), request, trace)
+    if reply_to:
+        send_reply(settings, reply_to, reply)
+
+
+def _answer(engine: LLMClient, request: Mapping[str, Any],
+            trace: Mapping[str, str] | None) -> dict[str, Any]:
     try:
         chat = decode_request(request)
         with _trace_scope(trace, chat):
@@ -108,6 +115,39 @@ def generate(self: Task, request: dict[str, Any],
     except (KeyError, TypeError, ValueError) as exc:
         return {"error": {"code": "llm_bad_request",
                           "message": f"the inference worker could not read the request: {exc}"}}
+
+
+# Replies travel on one Redis list per request, which the caller BLPOPs. Celery's result
+# backend was the first choice, but its waiting callers share one pub/sub subscription: a
+# thread subscribing for its new request waits while another thread listens, so concurrent
+# jobs' requests went out one after another and the engine never saw a batch.
+REPLY_TTL_S = 900
+_replies: dict[str, Any] = {}
+
+
+def reply_channel(url: str) -> Any:
+    """One thread-safe Redis client (a connection pool) per URL and process."""
+    import redis
+
+    with _lock:
+        client = _replies.get(url)
+        if client is None:
+            # No read timeout: BLPOP's own bounds the wait (redis-py's default of 5 s would
+            # cut every longer wait short); keepalive notices a peer that is gone.
+            client = _replies[url] = redis.Redis.from_url(
+                url, socket_timeout=None, socket_connect_timeout=5, socket_keepalive=True)
+        return client
+
+
+def send_reply(settings: Settings, key: str, reply: Mapping[str, Any]) -> None:
+    url = settings.resolved_result_backend
+    if url is None:
+        log.error("no Redis to reply through; set a redis:// broker")
+        return
+    client = reply_channel(url)
+    # Expiry first kept with the push: a reply nobody waits for any more (its caller timed
+    # out and resent) disappears on its own.
+    client.pipeline().rpush(key, json.dumps(reply)).expire(key, REPLY_TTL_S).execute()
 
 
 def _trace_scope(trace: Mapping[str, str] | None, request: ChatRequest) -> Any:

@@ -1,9 +1,9 @@
 """``QueuedLLM``: the orchestrator's ``LLMClient`` when models run on GPU workers.
 
 Each completion is one ``lexgraph.generate`` task on the ``inference`` queue; the caller's
-thread waits for its result in the Redis result backend. Many jobs' agents call at once, so
-many requests are in the queue at once, and the GPU workers' thread pools hand them to their
-engines together (continuous batching happens there, not here).
+thread waits for the answer on a Redis list of its own (BLPOP), named in the task. Many jobs'
+agents call at once, so many requests are in the queue at once, and the GPU workers' thread
+pools hand them to their engines together (continuous batching happens there, not here).
 
 A request with no answer within ``timeout_s`` is sent again, up to ``max_attempts`` sends: a
 GPU worker that died (OOM, SIGKILL, a lost node) took its requests with it. Each message also
@@ -13,12 +13,15 @@ nobody.
 
 from __future__ import annotations
 
+import json
 import logging
+import math
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from celery import Celery
-from celery.exceptions import TimeoutError as CeleryTimeout
+from redis.exceptions import RedisError
 
 from lexgraph.core.llm import (
     ChatRequest,
@@ -32,7 +35,7 @@ from lexgraph.core.llm import (
     Usage,
 )
 from lexgraph.core.llm.structured import check_schema
-from lexgraph.workers.inference import encode_request
+from lexgraph.workers.inference import encode_request, reply_channel
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +53,12 @@ def _trace_headers() -> dict[str, str]:
 
 
 class QueuedLLM:
-    def __init__(self, app: Celery, model: str, *, timeout_s: float, max_attempts: int) -> None:
+    def __init__(self, app: Celery, model: str, *, timeout_s: float, max_attempts: int,
+                 reply_url: str) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be >= 1")
         self.app = app
+        self.reply_url = reply_url
         self._model = model
         self.timeout_s = timeout_s
         self.max_attempts = max_attempts
@@ -67,22 +72,27 @@ class QueuedLLM:
             check_schema(request.json_schema)
         payload = encode_request(request)
         trace = _trace_headers() or None
+        replies = reply_channel(self.reply_url)
+        wait = max(1, math.ceil(self.timeout_s))
         for attempt in range(1, self.max_attempts + 1):
-            pending = self.app.send_task("lexgraph.generate", args=[payload],
-                                         kwargs={"trace": trace}, queue="inference",
-                                         expires=self.timeout_s)
+            # A fresh reply list per send: a late answer to an abandoned send is never read.
+            key = f"lexgraph:inference:reply:{uuid.uuid4().hex}"
+            self.app.send_task("lexgraph.generate", args=[payload],
+                               kwargs={"trace": trace, "reply_to": key}, queue="inference",
+                               expires=self.timeout_s)
             try:
-                reply: Any = pending.get(timeout=self.timeout_s, propagate=True,
-                                         disable_sync_subtasks=False)
-            except CeleryTimeout:
-                log.warning("inference request %s unanswered after %.0f s (send %d of %d)",
-                            pending.id, self.timeout_s, attempt, self.max_attempts)
+                popped = replies.blpop([key], timeout=wait)
+            except RedisError as exc:
+                raise LLMUnavailable(f"lost the connection to Redis while waiting for an "
+                                     f"inference worker: {exc}") from exc
+            if popped is None:
+                log.warning("inference request unanswered after %.0f s (send %d of %d)",
+                            self.timeout_s, attempt, self.max_attempts)
                 continue
-            except Exception as exc:  # the task itself crashed on the worker
-                raise LLMUnavailable(f"the inference worker failed: {type(exc).__name__}: "
-                                     f"{exc}") from exc
-            finally:
-                pending.forget()
+            try:
+                reply = json.loads(popped[1])
+            except ValueError:
+                raise LLMResponseError("the inference worker sent an unreadable reply") from None
             return self._result(reply)
         raise LLMTimeout(f"no inference worker answered within {self.timeout_s:g} s, "
                          f"{self.max_attempts} time(s); check that `lexgraph worker --queues "

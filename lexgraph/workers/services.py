@@ -61,7 +61,8 @@ def _agent_llm(settings: Settings, engine: Engine) -> LLMClient | None:
         return None
     llm: LLMClient | None
     if settings.inference_mode == "queue":
-        if settings.resolved_result_backend is None:
+        reply_url = settings.resolved_result_backend
+        if reply_url is None:
             raise ConfigError("LEXGRAPH_INFERENCE_MODE=queue needs a Redis broker "
                               "(LEXGRAPH_BROKER_URL=redis://…) to carry results back")
         from lexgraph.workers.celery_app import make_celery
@@ -70,7 +71,7 @@ def _agent_llm(settings: Settings, engine: Engine) -> LLMClient | None:
         llm = QueuedLLM(make_celery(settings),
                         settings.llm_served_name or settings.llm_model or settings.llm_backend,
                         timeout_s=settings.inference_timeout_seconds,
-                        max_attempts=settings.inference_max_attempts)
+                        max_attempts=settings.inference_max_attempts, reply_url=reply_url)
     else:
         llm = make_llm(settings)
     if llm is None:

@@ -57,7 +57,8 @@ def gpu_worker(tiny_llama_path: str, redis_url: str, tmp_path_factory: pytest.Te
 @pytest.fixture
 def client(gpu_worker: tuple[Settings, Process]) -> QueuedLLM:
     settings, _ = gpu_worker
-    return QueuedLLM(make_celery(settings), "tiny-llama", timeout_s=60, max_attempts=1)
+    return QueuedLLM(make_celery(settings), "tiny-llama", timeout_s=60, max_attempts=1,
+                     reply_url=settings.resolved_broker_url)
 
 
 def ask(text: str, **kwargs: Any) -> ChatRequest:
@@ -121,7 +122,8 @@ def test_no_worker_means_a_clear_timeout(redis_url: str, tmp_path: Path) -> None
     empty = next(n for n in range(16) if str(n) != used
                  and redis.Redis.from_url(f"{base}/{n}").dbsize() == 0)
     settings = Settings(data_dir=tmp_path, broker_url=f"{base}/{empty}")
-    lonely = QueuedLLM(make_celery(settings), "nobody", timeout_s=1, max_attempts=2)
+    lonely = QueuedLLM(make_celery(settings), "nobody", timeout_s=1, max_attempts=2,
+                       reply_url=settings.resolved_broker_url)
     with pytest.raises(LLMError) as caught:
         lonely.chat(ask("hello", max_tokens=4))
     assert caught.value.code == "llm_timeout"
@@ -152,7 +154,8 @@ def test_sigterm_drains_requests_in_flight(redis_url: str, tmp_path: Path) -> No
     try:
         wait_for(lambda: ready.exists() or worker.proc.poll() is not None, 60,
                  "the inference worker", interval=0.2)
-        client = QueuedLLM(make_celery(settings), "scripted", timeout_s=30, max_attempts=1)
+        client = QueuedLLM(make_celery(settings), "scripted", timeout_s=30, max_attempts=1,
+                           reply_url=broker)
         answers: list[str] = []
         caller = threading.Thread(target=lambda: answers.append(
             client.chat(ask("summarize", max_tokens=4)).text))
