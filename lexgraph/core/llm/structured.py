@@ -14,7 +14,7 @@ from typing import Any
 from jsonschema import validators
 from jsonschema.exceptions import SchemaError
 
-from lexgraph.core.llm.base import StructuredOutputError
+from lexgraph.core.llm.base import ChatRequest, ChatResult, StructuredOutputError, Usage
 
 _FENCE = re.compile(r"^```[a-zA-Z0-9_-]*\s*\n(.*?)\n?```\s*$", re.DOTALL)
 
@@ -73,3 +73,12 @@ def parse_structured(text: str, schema: Mapping[str, Any]) -> Any:
             f"the model's output does not match the schema at {_path(first.absolute_path)}: "
             f"fails {rule}{more}", text)
     return value
+
+
+def chat_result(request: ChatRequest, text: str, *, model: str, usage: Usage,
+                finish_reason: str | None) -> ChatResult:
+    """An in-process backend's answer, its structured value parsed when one was asked for."""
+    structured = (parse_structured(text, request.json_schema)
+                  if request.json_schema is not None else None)
+    return ChatResult(text=text, model=model, usage=usage, structured=structured,
+                      finish_reason=finish_reason)

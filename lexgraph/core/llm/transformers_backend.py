@@ -19,7 +19,7 @@ from typing import Any
 
 from lexgraph.core.llm.base import ChatRequest, ChatResult, LLMError, Usage
 from lexgraph.core.llm.scripted import apply_stop
-from lexgraph.core.llm.structured import check_schema, parse_structured
+from lexgraph.core.llm.structured import chat_result, check_schema
 from lexgraph.core.prompts import prompt_text
 
 _DTYPES = ("auto", "float32", "float16", "bfloat16")
@@ -150,12 +150,8 @@ class TransformersLLM:
         cut = apply_stop(text, request.stop)
         if cut != text:
             text, reason = cut, "stop"
-        structured = None
-        if request.json_schema is not None:
-            structured = parse_structured(text, request.json_schema)
-        return ChatResult(text=text, model=self.model,
-                          usage=Usage(prompt_tokens, completion_tokens),
-                          structured=structured, finish_reason=reason)
+        return chat_result(request, text, model=self.model,
+                           usage=Usage(prompt_tokens, completion_tokens), finish_reason=reason)
 
     def complete(self, prompts: Sequence[str], *, max_tokens: int = 16,
                  metadata: Mapping[str, str] | None = None) -> list[ChatResult]:

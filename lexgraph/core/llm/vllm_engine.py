@@ -31,7 +31,7 @@ from lexgraph.core.llm.base import (
     LLMUnavailable,
     Usage,
 )
-from lexgraph.core.llm.structured import check_schema, parse_structured
+from lexgraph.core.llm.structured import chat_result, check_schema
 
 log = logging.getLogger(__name__)
 
@@ -224,12 +224,8 @@ class VLLMEngineLLM:
                               stop=request.stop, schema=request.json_schema)
         text, prompt_tokens, completion_tokens, reason = self._wait(
             self._submit(self.render(request), params))
-        structured = None
-        if request.json_schema is not None:
-            structured = parse_structured(text, request.json_schema)
-        return ChatResult(text=text, model=self.model,
-                          usage=Usage(prompt_tokens, completion_tokens),
-                          structured=structured, finish_reason=reason)
+        return chat_result(request, text, model=self.model,
+                           usage=Usage(prompt_tokens, completion_tokens), finish_reason=reason)
 
     def complete(self, prompts: Sequence[str], *, max_tokens: int = 16,
                  metadata: Mapping[str, str] | None = None) -> list[ChatResult]:
