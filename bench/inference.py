@@ -14,7 +14,7 @@ end-of-sequence token, so each request writes all --tokens):
 Prints output tokens/s for each (the best of --repeat runs) and the ratios b/a (target >= 0.8)
 and b/c (target >= 3).
 
-    .venv/bin/python bench/inference.py [--prompts 16] [--jobs 16] [--tokens 256] [--repeat 3]
+    .venv/bin/python bench/inference.py [--prompts 16] [--jobs 16] [--tokens 256] [--repeat 5]
 
 With the default of one prompt per job, (a) and (b) run batches of the same width, so b/a is
 what lexgraph's path costs. With more prompts than jobs, (a) batches them all while (b) never
@@ -132,7 +132,7 @@ def main() -> None:
                         help="prompts in all; each job sends its share one after another")
     parser.add_argument("--jobs", type=int, default=16)
     parser.add_argument("--tokens", type=int, default=256)
-    parser.add_argument("--repeat", type=int, default=3, help="runs per mode; the best counts")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per mode; the best counts")
     args = parser.parse_args()
 
     from lexgraph.core.config.settings import Settings
