@@ -18,21 +18,18 @@ import json
 import logging
 import threading
 from collections.abc import Mapping
+from contextlib import nullcontext
 from typing import Any
 
 from celery import Task, shared_task
-from celery.app import trace as celery_trace
 from celery.signals import worker_ready, worker_shutdown
 
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.llm import ChatMessage, ChatRequest, ChatResult, LLMClient, LLMError
 from lexgraph.core.llm.factory import make_llm
+from lexgraph.core.tracing import continue_trace
 
 log = logging.getLogger(__name__)
-
-# Celery logs every task's return value on success; a completion is document text (pseudonymized,
-# still privileged), and worker logs are no place for it. Runtime and id stay in the line.
-celery_trace.LOG_SUCCESS = "Task %(name)s[%(id)s] succeeded in %(runtime)ss"
 
 _lock = threading.Lock()
 _engine: LLMClient | None = None
@@ -98,6 +95,8 @@ def encode_result(result: ChatResult) -> dict[str, Any]:
 @shared_task(name="lexgraph.generate", bind=True, acks_late=False)
 def generate(self: Task, request: dict[str, Any], trace: dict[str, str] | None = None,
              reply_to: str | None = None) -> None:
+    # Returns nothing: the answer goes to the caller's reply list, so the success line Celery
+    # logs carries no document text.
     settings: Settings = self.app.conf.lexgraph_settings
     reply = _answer(load_engine(settings), request, trace)
     if reply_to:
@@ -140,7 +139,7 @@ def reply_channel(url: str) -> Any:
 
 
 def send_reply(settings: Settings, key: str, reply: Mapping[str, Any]) -> None:
-    url = settings.resolved_result_backend
+    url = settings.resolved_reply_url
     if url is None:
         log.error("no Redis to reply through; set a redis:// broker")
         return
@@ -152,24 +151,10 @@ def send_reply(settings: Settings, key: str, reply: Mapping[str, Any]) -> None:
 
 def _trace_scope(trace: Mapping[str, str] | None, request: ChatRequest) -> Any:
     """The generation as a child of the caller's run, when the caller traces."""
-    from contextlib import nullcontext
-
     if not trace:
-        return nullcontext()
-    try:
-        from lexgraph.core.tracing import continue_trace
-    except ImportError:
         return nullcontext()
     return continue_trace(trace, "inference.generate",
                           agent=request.metadata.get("agent", ""))
-
-
-def _consumes_inference(sender: Any) -> bool:
-    consumer = getattr(sender, "consumer", None) or sender
-    try:
-        return "inference" in {q.name for q in consumer.task_consumer.queues}
-    except AttributeError:
-        return False
 
 
 @worker_ready.connect

@@ -35,6 +35,7 @@ from lexgraph.core.llm import (
     Usage,
 )
 from lexgraph.core.llm.structured import check_schema
+from lexgraph.core.tracing import current_trace_headers
 from lexgraph.workers.inference import encode_request, reply_channel
 
 log = logging.getLogger(__name__)
@@ -42,14 +43,6 @@ log = logging.getLogger(__name__)
 _ERRORS: dict[str, Any] = {"llm_unavailable": LLMUnavailable, "llm_timeout": LLMTimeout,
                            "llm_bad_response": LLMResponseError, "llm_auth": LLMAuthError,
                            "llm_invalid_structured_output": StructuredOutputError}
-
-
-def _trace_headers() -> dict[str, str]:
-    try:
-        from lexgraph.core.tracing import current_trace_headers
-    except ImportError:
-        return {}
-    return dict(current_trace_headers())
 
 
 class QueuedLLM:
@@ -71,7 +64,7 @@ class QueuedLLM:
         if request.json_schema is not None:
             check_schema(request.json_schema)
         payload = encode_request(request)
-        trace = _trace_headers() or None
+        trace = dict(current_trace_headers()) or None
         replies = reply_channel(self.reply_url)
         wait = max(1, math.ceil(self.timeout_s))
         for attempt in range(1, self.max_attempts + 1):

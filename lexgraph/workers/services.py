@@ -61,7 +61,7 @@ def _agent_llm(settings: Settings, engine: Engine) -> LLMClient | None:
         return None
     llm: LLMClient | None
     if settings.inference_mode == "queue":
-        reply_url = settings.resolved_result_backend
+        reply_url = settings.resolved_reply_url
         if reply_url is None:
             raise ConfigError("LEXGRAPH_INFERENCE_MODE=queue needs a Redis broker "
                               "(LEXGRAPH_BROKER_URL=redis://…) to carry results back")

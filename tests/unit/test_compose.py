@@ -86,7 +86,7 @@ def test_gpu_worker_runs_the_engine_on_the_inference_queue(
         monkeypatch.setenv(key, _defaults(value))
     settings = Settings()
     assert settings.llm_backend == "vllm" and settings.llm_model
-    assert settings.broker_is_redis and settings.resolved_result_backend
+    assert settings.broker_is_redis and settings.resolved_reply_url
     # The health check watches the file the worker writes once its model is loaded.
     assert service["healthcheck"]["test"] == ["CMD", "test", "-f",
                                               str(settings.worker_ready_file)]

@@ -519,8 +519,9 @@ class Settings(BaseSettings):
         return self.resolved_database_url.startswith("sqlite")
 
     @property
-    def resolved_result_backend(self) -> str | None:
-        """Where queued completions come back: the broker's Redis, when the broker is Redis."""
+    def resolved_reply_url(self) -> str | None:
+        """Where queued completions come back (per-request Redis lists): the broker's Redis,
+        when the broker is Redis."""
         return self.resolved_broker_url if self.broker_is_redis else None
 
     @property

@@ -51,6 +51,8 @@ class TransformersLLM:
         self._model.eval()
         if self._tokenizer.pad_token_id is None:
             self._tokenizer.pad_token = self._tokenizer.eos_token
+        # Left padding: in a batch, every row's generation starts right after its own prompt.
+        self._tokenizer.padding_side = "left"
         self._device = device
         self._name = served_name or model
         self.max_new_tokens = max_new_tokens
@@ -109,8 +111,6 @@ class TransformersLLM:
                   ) -> list[tuple[str, int, int, str]]:
         torch = self._torch
         tokenizer = self._tokenizer
-        # Left padding: every row's generation starts right after its own prompt.
-        tokenizer.padding_side = "left"
         batch = tokenizer(list(prompts), return_tensors="pt", padding=True,
                           add_special_tokens=False).to(self._device)
         sample = temperature is not None and temperature > 0
