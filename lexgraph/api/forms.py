@@ -5,9 +5,18 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
@@ -16,8 +25,15 @@ from starlette.requests import Request
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.errors import PayloadTooLarge, Unprocessable, UnsupportedMediaType, UserError
 from lexgraph.core.jobs.intake import Submission, UploadedDocument
+from lexgraph.core.summary.length import (
+    DEFAULT_LENGTH,
+    LENGTH_MESSAGE,
+    LENGTH_SCHEMA,
+    InvalidLength,
+    parse_length,
+)
 
-FORM_FIELDS = {"matter", "profile", "instructions", "webhook_url"}
+FORM_FIELDS = {"matter", "profile", "instructions", "webhook_url", "length"}
 FILE_FIELD = "files"
 # Room for unknown or repeated fields, so the client hears which field is wrong instead of a
 # bare "too many fields"; still bounded, because every field is held in memory.
@@ -39,6 +55,17 @@ class DocumentIn(BaseModel):
         return self
 
 
+def _length(value: Any) -> str | int:
+    # Checked here rather than by a str | int union so that a float, a boolean or a name out of
+    # range is one error on "length" with the message every other channel gives.
+    if value is not None and not isinstance(value, str | int):
+        raise PydanticCustomError("length", LENGTH_MESSAGE)
+    try:
+        return parse_length(value)
+    except InvalidLength:
+        raise PydanticCustomError("length", LENGTH_MESSAGE) from None
+
+
 class JobCreate(BaseModel):
     """JSON form of a job submission."""
 
@@ -48,6 +75,8 @@ class JobCreate(BaseModel):
     profile: Literal["contract", "court_opinion", "legislation", "general"] = "general"
     instructions: str | None = None
     webhook_url: str | None = None
+    length: Annotated[str | int, BeforeValidator(_length),
+                      WithJsonSchema(LENGTH_SCHEMA)] = DEFAULT_LENGTH
     documents: list[DocumentIn] = Field(min_length=1)
 
 
@@ -95,7 +124,7 @@ def _from_json(body: bytes) -> Submission:
                                              "message": "not valid base64"}]) from None
         docs.append(UploadedDocument(doc.filename, payload, doc.media_type))
     return Submission(matter=data.matter, profile=data.profile, instructions=data.instructions,
-                      webhook_url=data.webhook_url, documents=docs)
+                      webhook_url=data.webhook_url, documents=docs, length=data.length)
 
 
 def _multipart_error(message: str, settings: Settings, part_limit: int) -> UserError:
@@ -146,7 +175,8 @@ async def _from_multipart(request: Request, settings: Settings) -> Submission:
         profile = fields.get("profile") or "general"
         return Submission(matter=fields.get("matter", ""), profile=profile,
                           instructions=fields.get("instructions") or None,
-                          webhook_url=fields.get("webhook_url") or None, documents=docs)
+                          webhook_url=fields.get("webhook_url") or None, documents=docs,
+                          length=fields.get("length") or None)
     finally:
         await form.close()
 

@@ -54,6 +54,8 @@ class JobState(TypedDict, total=False):
     matter: str
     matter_id: str
     profile: str
+    # A name from core.summary.length.LENGTH_NAMES or an int word budget.
+    length: str | int
     instructions: str | None
     inputs: list[DocumentInput]
     extracted: list[ExtractedDocument]

@@ -15,6 +15,7 @@ from lexgraph.core.jobs.audit import GuardAuditLog
 from lexgraph.core.jobs.intake import Submission
 from lexgraph.core.jobs.store import Principal, SubmitOutcome
 from lexgraph.core.summary.docx_export import DOCX_MEDIA_TYPE, render_docx
+from lexgraph.core.summary.length import LENGTH_SCHEMA
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
@@ -53,6 +54,7 @@ _SUBMIT_BODY = {
                                              "general"]},
                         "instructions": {"type": "string"},
                         "webhook_url": {"type": "string", "format": "uri"},
+                        "length": LENGTH_SCHEMA,
                         "files": {"type": "array",
                                   "items": {"type": "string", "format": "binary"}},
                     },

@@ -98,6 +98,9 @@ class Job(Base):
     profile: Mapped[str] = mapped_column(String(40))
     instructions: Mapped[str | None] = mapped_column(Text)
     webhook_url: Mapped[str | None] = mapped_column(String(2000))
+    # "brief" | "standard" | "detailed" or a word budget's digits (core.summary.length);
+    # null on jobs from before lengths existed, which read as the default.
+    length: Mapped[str | None] = mapped_column(String(16))
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     stage: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[dict[str, Any] | None] = mapped_column(JSONType)

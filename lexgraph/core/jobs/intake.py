@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from lexgraph.core.config.settings import PROFILES, Settings
 from lexgraph.core.errors import PayloadTooLarge, Unprocessable
 from lexgraph.core.ingest.sniff import sniff
+from lexgraph.core.summary.length import DEFAULT_LENGTH, InvalidLength, parse_length
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class Submission:
     instructions: str | None = None
     webhook_url: str | None = None
     documents: list[UploadedDocument] = field(default_factory=list)
+    # As the client sent it; ``validate`` replaces it with the parsed length (None: default).
+    length: str | int | None = None
 
     def fingerprint(self, prepared: list[PreparedDocument]) -> str:
         """What makes two submissions 'the same request' for Idempotency-Key.
@@ -42,13 +45,18 @@ class Submission:
         Computed from the parsed request, not raw bytes: multipart boundaries differ between
         retries of one logical request.
         """
-        canonical = {
+        canonical: dict[str, object] = {
             "matter": self.matter,
             "profile": self.profile,
             "instructions": self.instructions,
             "webhook_url": self.webhook_url,
             "documents": [[d.filename, d.sha256] for d in prepared],
         }
+        # Parsed, so "400" and 400, or an omitted length and "standard", are one request; the
+        # default is left out so keys stored before lengths existed still match their retries.
+        length = parse_length(self.length)
+        if length != DEFAULT_LENGTH:
+            canonical["length"] = length
         return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
 
 
@@ -75,6 +83,10 @@ def validate(sub: Submission, settings: Settings) -> list[PreparedDocument]:
         parts = urlsplit(sub.webhook_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             errors.append({"field": "webhook_url", "message": "an absolute http(s) URL"})
+    try:
+        sub.length = parse_length(sub.length)
+    except InvalidLength as exc:
+        errors.extend(exc.errors)
     if errors:
         raise Unprocessable(
             "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors

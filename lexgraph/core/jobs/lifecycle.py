@@ -17,6 +17,7 @@ from sqlalchemy.orm import sessionmaker
 from lexgraph.core.db.engine import rowcount
 from lexgraph.core.db.models import Document, IdempotencyRecord, Job, JobStatus, Result, utcnow
 from lexgraph.core.jobs.events import emit
+from lexgraph.core.summary.length import DEFAULT_LENGTH, parse_length
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class ClaimedJob:
     documents: list[DocumentRef]
     review: dict[str, Any] | None = None  # a reviewer's decision to resume with
     trace: dict[str, Any] | None = None  # the job's root run (core.tracing.JobTrace state)
+    length: str | int = DEFAULT_LENGTH  # core.summary.length: a name or a word budget
 
 
 class Lifecycle:
@@ -74,7 +76,7 @@ class Lifecycle:
                 instructions=job.instructions, attempt=job.attempts,
                 documents=[DocumentRef(d.id, d.filename, d.media_type, d.blob_key, d.pages,
                                        d.size) for d in docs],
-                review=job.review, trace=job.trace,
+                review=job.review, trace=job.trace, length=parse_length(job.length),
             )
 
     def _owned(self, job_id: str, owner: str) -> Any:

@@ -35,6 +35,7 @@ from lexgraph.core.jobs.intake import PreparedDocument, Submission, validate
 from lexgraph.core.jobs.usage import UsageStore
 from lexgraph.core.jobs.views import event_resource, iso, job_resource
 from lexgraph.core.storage.blobs import BlobStore
+from lexgraph.core.summary.length import parse_length
 from lexgraph.core.tracing import JobTrace, NoopTracer, OpenedJob, Tracer, feedback_id
 
 KEY_PREFIX = "lxg_"
@@ -263,8 +264,8 @@ class JobStore:
             job_row = dict(id=job_id, tenant_id=who.tenant_id, matter_id=matter_id,
                            status=JobStatus.queued.value, profile=sub.profile,
                            instructions=sub.instructions, webhook_url=sub.webhook_url,
-                           progress=0.0, attempts=0, created_at=now, updated_at=now,
-                           dispatched_at=now,
+                           length=str(parse_length(sub.length)), progress=0.0,
+                           attempts=0, created_at=now, updated_at=now, dispatched_at=now,
                            trace=opened.trace.to_state() if opened is not None else None)
             doc_rows = [
                 dict(id=new_id("doc"), job_id=job_id, position=i, filename=d.filename,

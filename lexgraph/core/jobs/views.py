@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lexgraph.core.db.models import Job, JobEvent
+from lexgraph.core.summary.length import parse_length
 
 
 def iso(value: datetime | None) -> str | None:
@@ -28,6 +29,7 @@ def job_resource(job: Job, matter_name: str | None = None,
         "profile": job.profile,
         "instructions": job.instructions,
         "webhook_url": job.webhook_url,
+        "length": parse_length(job.length),
         "progress": round(job.progress or 0.0, 4),
         "stage": job.stage,
         "attempts": job.attempts,
