@@ -25,6 +25,15 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from lexgraph.core.config.settings import PROFILES, Settings, get_settings
+from lexgraph.core.summary.length import (
+    DEFAULT_LENGTH,
+    LENGTH_MESSAGE,
+    LENGTH_NAMES,
+    MAX_WORDS,
+    MIN_WORDS,
+    InvalidLength,
+    parse_length,
+)
 
 app = typer.Typer(help="lexgraph: verified, cited summaries of legal documents.",
                   no_args_is_help=True, add_completion=False)
@@ -229,8 +238,8 @@ def _local_key(settings: Settings) -> str:
 
 
 def _submit_and_follow(client: httpx.Client, files: list[Path], matter: str, profile: str,
-                       instructions: str | None) -> dict[str, Any]:
-    data = {"matter": matter, "profile": profile}
+                       instructions: str | None, length: str | int) -> dict[str, Any]:
+    data = {"matter": matter, "profile": profile, "length": str(length)}
     if instructions:
         data["instructions"] = instructions
     with contextlib.ExitStack() as stack:
@@ -266,6 +275,9 @@ def summarize(
     matter: Annotated[str, typer.Option(help="Matter the documents belong to.")] = "default",
     profile: Annotated[str, typer.Option(help=f"One of {', '.join(PROFILES)}.")] = "general",
     instructions: Annotated[str | None, typer.Option(help="Extra instructions.")] = None,
+    length: Annotated[str, typer.Option(
+        help=f"Summary length: {', '.join(LENGTH_NAMES)}, or a word budget from {MIN_WORDS} "
+             f"to {MAX_WORDS}.")] = DEFAULT_LENGTH,
     url: Annotated[str | None, typer.Option(help="A running lexgraph API; default: start "
                                                   "an embedded one for this command.")] = None,
     api_key: Annotated[str | None, typer.Option(envvar="LEXGRAPH_API_KEY",
@@ -278,12 +290,17 @@ def summarize(
         raise typer.Exit(_fail(f"not a file: {', '.join(missing)}"))
     if profile not in PROFILES:
         raise typer.Exit(_fail(f"--profile must be one of {', '.join(PROFILES)}"))
+    try:
+        parsed_length = parse_length(length)
+    except InvalidLength:
+        raise typer.Exit(_fail(f"--length must be {LENGTH_MESSAGE}")) from None
     settings = get_settings()
 
     def run(base: str, key: str) -> None:
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"},
                           timeout=60) as client:
-            job = _submit_and_follow(client, files, matter, profile, instructions)
+            job = _submit_and_follow(client, files, matter, profile, instructions,
+                                     parsed_length)
             if job["status"] != "succeeded":
                 error = (job.get("error") or {}).get("message", job["status"])
                 raise typer.Exit(_fail(f"job {job['id']} {job['status']}: {error}"))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -38,13 +40,17 @@ def test_summarize_on_embedded_defaults(tmp_path: Path) -> None:
     key_file = data / "local-api-key"
     assert key_file.stat().st_mode & 0o777 == 0o600
 
-    again = lexgraph("summarize", str(SAMPLE), "--json", data_dir=data)
+    again = lexgraph("summarize", str(SAMPLE), "--json", "--length", "400", data_dir=data)
     assert again.returncode == 0, again.stderr
     body = json.loads(again.stdout)
     assert body["mode"] == "extractive"
     assert body["documents"][0]["filename"] == "mutual-nda.md"
     assert any(s["statements"] for s in body["sections"])
     assert key_file.read_text() == key_file.read_text().strip() + "\n"
+    # The job carries the length it was asked for; without --length, the default.
+    with contextlib.closing(sqlite3.connect(data / "lexgraph.db")) as db:
+        lengths = db.execute("SELECT length FROM jobs ORDER BY created_at").fetchall()
+    assert lengths == [("standard",), ("400",)]
 
 
 def test_summarize_reports_bad_input(tmp_path: Path) -> None:
@@ -60,6 +66,12 @@ def test_summarize_reports_bad_input(tmp_path: Path) -> None:
 
     profile = lexgraph("summarize", str(SAMPLE), "--profile", "memo", data_dir=tmp_path / "var")
     assert profile.returncode == 1 and "--profile must be one of" in profile.stderr
+
+    for bad in ("long", "29", "-5"):
+        length = lexgraph("summarize", str(SAMPLE), "--length", bad, data_dir=tmp_path / "var")
+        assert length.returncode == 1, bad
+        assert "--length must be one of brief, standard, detailed, or a whole number of words " \
+               "from 30 to 5000" in " ".join(length.stderr.split()), length.stderr
 
 
 def test_keys_migrate_and_worker_validation(tmp_path: Path) -> None:
