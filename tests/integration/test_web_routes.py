@@ -180,6 +180,38 @@ def test_submission_errors_are_problems_the_page_can_show(web: Api) -> None:
     assert resp.json()["detail"]
 
 
+def test_the_page_offers_a_length_and_the_job_takes_it(web: Api) -> None:
+    key = _key(web)
+    csrf = _sign_in(web, key)
+    page = web.client.get("/").text
+    select = re.search(r'<label for="length">[^<]+</label>\s*'
+                       r'<select id="length" name="length" aria-describedby="length-hint">'
+                       r'(.*?)</select>\s*<p class="hint" id="length-hint">', page, re.S)
+    assert select, page
+    options = re.findall(r'<option value="([^"]+)"( selected)?>([^<]+)</option>', select.group(1))
+    assert options == [("brief", "", "Brief"), ("standard", " selected", "Standard"),
+                       ("detailed", "", "Detailed")]
+
+    bearer = {"Authorization": f"Bearer {key}"}
+    for length in ("brief", "detailed"):
+        resp = web.client.post("/ui/jobs", data={"matter": "harbour-lease", "length": length},
+                               files=[("files", ("lease.txt", LEASE.encode(), "text/plain"))],
+                               headers={"X-CSRF-Token": csrf, "Origin": BASE})
+        assert resp.status_code == 200, resp.text
+        job_id = re.search(r'data-job-id="(job_[0-9a-z]+)"', resp.text)
+        assert job_id
+        job = web.client.get(f"/v1/jobs/{job_id.group(1)}", headers=bearer).json()
+        assert job["length"] == length
+
+    refused = web.client.post("/ui/jobs", data={"matter": "m", "length": "long"},
+                              files=[("files", ("lease.txt", LEASE.encode(), "text/plain"))],
+                              headers={"X-CSRF-Token": csrf, "Origin": BASE})
+    problem = assert_problem(refused, 422, "length: one of brief, standard, detailed, or a "
+                                           "whole number of words from 30 to 5000")
+    assert problem["errors"] == [{"field": "length", "message": "one of brief, standard, "
+                                  "detailed, or a whole number of words from 30 to 5000"}]
+
+
 def test_a_finished_job_end_to_end_through_the_page_routes(
         web: Api, run_job: Callable[[Settings, str], str]) -> None:
     key = _key(web)

@@ -44,6 +44,7 @@ from lexgraph.core.jobs.matters import matter_names
 from lexgraph.core.jobs.sources import anchor
 from lexgraph.core.summary import load_profiles
 from lexgraph.core.summary.docx_export import DOCX_MEDIA_TYPE, render_docx
+from lexgraph.core.summary.length import DEFAULT_LENGTH, LENGTH_NAMES
 
 router = APIRouter(include_in_schema=False)
 
@@ -85,7 +86,8 @@ async def home(request: Request, svc: ServicesDep, web: WebDep,
     matters = await run_in_threadpool(matter_names, svc.store.engine, reader.who.tenant_id)
     return _render(web, request, "app.html", {
         "reader": reader, "profiles": _profiles(), "matters": matters,
-        "max_documents": svc.settings.max_documents})
+        "lengths": [(name, name.capitalize()) for name in LENGTH_NAMES],
+        "default_length": DEFAULT_LENGTH, "max_documents": svc.settings.max_documents})
 
 
 @router.post("/signin")
