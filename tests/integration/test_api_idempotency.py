@@ -7,6 +7,8 @@ least 24 hours; an expired one no longer binds the key.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from datetime import timedelta
 from typing import Any
@@ -73,7 +75,10 @@ def test_replay_matches_the_parsed_request_not_the_bytes(any_api: Api) -> None:
     {"webhook_url": "https://hooks.example.com/x"},
     {"documents": [{"filename": "memo.txt", "text": "The parties agree to litigate."}]},
     {"documents": [{"filename": "renamed.txt", "text": "The parties agree to arbitrate."}]},
-], ids=["matter", "profile", "instructions", "webhook", "content", "filename"])
+    {"length": "brief"},
+    {"length": 400},
+], ids=["matter", "profile", "instructions", "webhook", "content", "filename", "length-name",
+        "length-words"])
 def test_same_key_different_body_is_422(any_api: Api, change: dict[str, Any]) -> None:
     auth = any_api.tenant("acme")
     key = {"Idempotency-Key": "k-1"}
@@ -95,6 +100,37 @@ def _fingerprint(settings: Settings, matter: str, docs: list[dict[str, str]]) ->
     sub = Submission(matter=matter, documents=[
         UploadedDocument(d["filename"], d["text"].encode()) for d in docs])
     return sub.fingerprint(validate(sub, settings))
+
+
+@pytest.mark.parametrize(("first", "again"), [
+    ({}, {"length": "standard"}),
+    ({"length": 400}, {"length": "400"}),
+], ids=["omitted-is-default", "digits-are-words"])
+def test_same_length_spelled_differently_replays(any_api: Api, first: dict[str, Any],
+                                                 again: dict[str, Any]) -> None:
+    auth = any_api.tenant("acme")
+    key = {"Idempotency-Key": "k-len"}
+    original = any_api.submit(auth, documents=DOCS, headers=key, **first)
+    assert original.status_code == 202, original.text
+    retry = any_api.submit(auth, documents=DOCS, headers=key, **again)
+    assert retry.status_code == 202, retry.text
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert retry.json()["id"] == original.json()["id"]
+    assert any_api.counts()["jobs"] == 1
+
+
+def test_keys_stored_before_lengths_existed_still_match(embedded_settings: Settings) -> None:
+    # The fingerprint as it was computed before jobs had a length: a retry after an upgrade,
+    # within the key's lifetime, must still find its request the same.
+    text = DOCS[0]["text"].encode()
+    before = hashlib.sha256(json.dumps({
+        "matter": "acme-v-globex", "profile": "general", "instructions": None,
+        "webhook_url": None, "documents": [["memo.txt", hashlib.sha256(text).hexdigest()]],
+    }, sort_keys=True).encode()).hexdigest()
+    assert _fingerprint(embedded_settings, "acme-v-globex", DOCS) == before
+    sub = Submission(matter="acme-v-globex", length="brief",
+                     documents=[UploadedDocument("memo.txt", text)])
+    assert sub.fingerprint(validate(sub, embedded_settings)) != before
 
 
 def test_same_key_while_first_in_flight_is_409(any_api: Api) -> None:
