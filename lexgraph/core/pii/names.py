@@ -74,6 +74,20 @@ _DEFINED_ROLES = (
 )
 
 
+# Words in a party's description that make it an organisation ("a Delaware corporation").
+_ENTITY_WORDS = (
+    r"[^()\n\"“”;]{0,80}?\b(?:corporation|company|partnership|association|trust|bank|"
+    r"society|foundation|LLC|L\.L\.C\.|LLP|limited|organization|organisation|entity|"
+    r"authority|agency|municipality|institution|university|fund|cooperative|business)\b"
+)
+_CAPTION_ROLES = (
+    r"Plaintiffs?|Defendants?|Petitioners?|Respondents?|Appellants?|Appellees?|"
+    r"Claimants?|Debtors?|Intervenors?|Relators?|Plaintiff-Appellants?|Defendant-Appellees?|"
+    r"Plaintiff-Appellees?|Defendant-Appellants?|PLAINTIFFS?|DEFENDANTS?|PETITIONERS?|"
+    r"RESPONDENTS?|APPELLANTS?|APPELLEES?"
+)
+
+
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
@@ -145,7 +159,8 @@ def _key(word: str) -> str:
     return word.strip(".,\u2019'()").casefold()
 
 
-def _trim(text: str, start: int, end: int) -> tuple[tuple[int, int], int] | None:
+def _trim(text: str, start: int, end: int,
+          not_a_person: frozenset[str] = frozenset()) -> tuple[tuple[int, int], int] | None:
     """The person-name part of a candidate, or None when it names something else.
 
     Leading capitalized sentence words and role words are dropped ("And Jane Roe", "Employee
@@ -156,13 +171,14 @@ def _trim(text: str, start: int, end: int) -> tuple[tuple[int, int], int] | None
              for m in re.finditer(r"\S+", text[start:end])]
     # Initials are name parts even when they spell a stop word ("Kathleen A. Dennis").
     words = [(a, b, "" if re.fullmatch(r"\w\.", text[a:b]) else k) for a, b, k in words]
-    while words and (words[0][2] in _STOP_WORDS or words[0][2] in _NOT_A_PERSON):
+    rejected = _NOT_A_PERSON | not_a_person
+    while words and (words[0][2] in _STOP_WORDS or words[0][2] in rejected):
         words.pop(0)
     kept: list[tuple[int, int, str]] = []
     for word in words:
         if word[2] in _STOP_WORDS:
             break
-        if word[2] in _NOT_A_PERSON:
+        if word[2] in rejected:
             return None
         kept.append(word)
     if not kept:
@@ -213,6 +229,32 @@ _RULES: tuple[_Rule, ...] = (
     _Rule("defined-role", re.compile(
         rf"(?P<name>{_NAME})[ \t]*\((?:the[ \t]+|hereinafter[ \t]+)?[\"“](?:{_DEFINED_ROLES})"
         rf"[\"”]\)"), 0.85, 2),
+    # A party described before its defined term: 'Marguerite Okonkwo-Halvorsen, an
+    # independent consultant (the "Consultant")'. A description naming a kind of entity
+    # ("a Delaware corporation") says it is not a person.
+    _Rule("described-party", re.compile(
+        rf"(?P<name>{_NAME}),[ \t]+(?:an?|the)[ \t]+(?!{_ENTITY_WORDS})"
+        rf"[^()\n\"“”;]{{0,80}}?\([ \t]*(?:the[ \t]+|hereinafter[ \t]+)?[\"“]"
+        rf"(?:{_DEFINED_ROLES})[\"”][ \t]*\)"), 0.85, 2),
+    # A party or its description in a preamble: "between Jane Roe, an individual ...",
+    # "and Ngozi Adeyemi, residing at ...".
+    _Rule("preamble-party", re.compile(
+        rf"\b(?:[Bb]etween|[Aa]nd|[Bb]y)[ \t]+(?P<name>{_NAME}|{_CAPS_NAME})"
+        rf"(?=,?[ \t]+(?:an?[ \t]+(?:individual|natural person|resident|citizen|adult)\b|"
+        rf"(?:residing|domiciled|whose[ \t]+(?:address|residence))\b|"
+        rf"an?[ \t]+(?:independent|self-employed)\b))"), 0.8, 2),
+    # A caption: "JANE ROE, Plaintiff, v. ...", "Jane Roe,\n    Defendant."
+    _Rule("caption", re.compile(
+        rf"(?P<name>{_NAME}|{_CAPS_NAME}),?[ \t]*\n?[ \t]*(?:(?:individually|pro se)"
+        rf"[ \t,]+)?(?:{_CAPTION_ROLES})\b"), 0.8, 2),
+    # Correspondence: the salutation and the name under the closing.
+    _Rule("salutation", re.compile(
+        rf"\bDear[ \t]+(?P<name>{_NAME})[ \t]*[,:]"), 0.8, 2),
+    _Rule("closing", re.compile(
+        rf"\b(?:Sincerely|Regards|Respectfully(?:[ \t]+submitted)?|Yours[ \t]+"
+        rf"(?:truly|faithfully|sincerely)|Best[ \t]+regards|Kind[ \t]+regards),?[ \t]*\n"
+        rf"(?:[ \t]*(?:/s/)?[ \t_]*\n)?[ \t]*(?:/s/[ \t]*)?(?P<name>{_NAME}|{_CAPS_NAME})"),
+        0.8, 2),
 )
 
 
@@ -261,3 +303,56 @@ def is_plausible_alias(token: str) -> bool:
     return (len(word) >= 3 and word[:1].isupper() and not word.isupper()
             and key not in _STOP_WORDS and key not in _NOT_A_PERSON
             and key not in _SUFFIX_NOT_A_PERSON and key.rstrip("s") not in _SUFFIX_NOT_A_PERSON)
+
+
+# Capitalized words a statistical model takes for names in contracts: defined terms for the
+# parties ("the Consultant", "Licensee") and headings. Rules need no such list, since their
+# cues already say a person follows.
+_MODEL_NOT_A_PERSON = _words("""
+consultant contractor executive purchaser recipient borrower lender guarantor lessee lessor
+licensee licensor franchisee franchisor distributor supplier customer vendor provider client
+owner founder advisor inventor author grantor grantee trustee beneficiary executor
+disclosing receiving parties party hereto hereof thereof whereas witnesseth recitals
+indemnitee indemnitor assignee assignor transferee transferor subscriber holder holders
+investor investors purchasers sellers employer employees affiliate affiliates subsidiary
+effective closing term territory products services confidential proprietary intellectual
+governing law laws arbitration force majeure termination notices notice entire severability
+counterparts amendment waiver assignment warranties representations indemnification
+liability insurance payment payments fee royalty royalties schedule exhibit annex recital
+dear sir madam sincerely regards witness signature signatures
+civ crim proc evid supp stat ann reg regs fed cir cal app rptr
+""")
+# Surnames that, standing alone in legal text, are something else ("Bates" numbers).
+_MODEL_NOT_ALONE = _words("bates miranda chevron")
+_CASE_NAME = re.compile(r"[ \t]+v(?:s)?\.?[ \t]")
+_CASE_NAME_BEFORE = re.compile(r"[ \t]v(?:s)?\.?[ \t]+$")
+
+
+def screen_model_name(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The person-name part of a span a statistical model labelled a person, or None.
+
+    The model's span is cut at a line break (it may run into a title line), trimmed like a
+    rule's candidate, and rejected when it is a defined term (quoted, or a party word), a
+    single word in capitals, or a party of a case citation ("Williams v. Superior Court"),
+    which names the public record rather than a person in the document.
+    """
+    cut = text.find("\n", start, end)
+    if cut >= 0:
+        end = cut
+    if start > 0 and text[start - 1] in "\"“":
+        return None
+    trimmed = _trim(text, start, end, _MODEL_NOT_A_PERSON)
+    if trimmed is None:
+        return None
+    (first, last), tokens = trimmed
+    words = text[first:last].split()
+    if any(ch.isdigit() for ch in text[first:last]) or not (
+            words[0][:1].isupper() and words[-1][:1].isupper()):
+        return None
+    if tokens == 1 and (words[0].isupper() or len(words[0].strip(".")) < 2
+                        or _key(words[0]) in _MODEL_NOT_ALONE
+                        or (len(words[0]) <= 4 and text[last:last + 1] == ".")):
+        return None  # a heading word, an initial, an abbreviation ("Cal. Civ. Proc.")
+    if _CASE_NAME.match(text, last) or _CASE_NAME_BEFORE.search(text, max(0, first - 8), first):
+        return None
+    return first, last

@@ -8,13 +8,17 @@ numbers as IP addresses) and whose e-mail check would fetch the public-suffix li
 
 Enabled, each reporting lexgraph's own type name:
 
-- PERSON: lexgraph's rules for legal text (``names.py``) plus an optional gazetteer.
+- PERSON: lexgraph's rules for legal text (``names.py``), an optional gazetteer, and the
+  spaCy NER adapter (``spacy_ner.py``) unless ``LEXGRAPH_PII_NER_MODEL=none``.
 - EMAIL: Presidio's pattern; a domain with a public suffix from tldextract's bundled snapshot
   scores 1.0, any other domain 0.6.
 - PHONE: python-phonenumbers at leniency VALID for the configured regions (plus any number
   written with ``+``), 0.75.
 - SSN: ``123-45-6789`` (0.85), ``123 45 6789`` / ``123.45.6789`` (0.6), nine bare digits
-  only right after "SSN" or "social security" (0.75); Presidio's invalid-number rules apply.
+  only right after "SSN" or "social security" (0.75); numbers that cannot be issued (area
+  000 or 666, group 00, serial 0000, one digit repeated, mixed separators) are dropped, but
+  not the published sample numbers: a document that carries one as someone's number must
+  not send it on.
 - IBAN: Presidio's pattern and mod-97 checksum (1.0 when valid, dropped otherwise).
 - CREDIT_CARD: Presidio's pattern and Luhn checksum (1.0 when valid, dropped otherwise).
 - IP_ADDRESS: IPv4 not preceded by a section marker (``§``, "Section", "Article"…) and not
@@ -34,6 +38,7 @@ from typing import Any
 from lexgraph.core.config.settings import Settings, get_settings
 from lexgraph.core.errors import ConfigError
 from lexgraph.core.pii.names import find_person_names
+from lexgraph.core.pii.spacy_ner import DEFAULT_MODEL, SpacyPersonDetector
 from lexgraph.core.pii.types import ENTITY_TYPES, PiiFinding, resolve_overlaps
 
 log = logging.getLogger(__name__)
@@ -91,6 +96,13 @@ def _build_recognizers(entity_types: Sequence[str], phone_regions: Sequence[str]
             return True if offline_suffixes(pattern_text.rsplit("@", 1)[-1]).suffix else None
 
     class LegalSsnRecognizer(UsSsnRecognizer):
+        def invalidate_result(self, pattern_text: str) -> bool:
+            digits = "".join(c for c in pattern_text if c.isdigit())
+            separators = {c for c in pattern_text if c in ".- "}
+            return (len(separators) > 1 or len(set(digits)) == 1
+                    or digits[:3] in ("000", "666") or digits[3:5] == "00"
+                    or digits[5:] == "0000")
+
         PATTERNS = [
             Pattern("SSN dashed", r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])", 0.85),
             Pattern("SSN spaced or dotted", r"(?<![\d.])\d{3}([ .])\d{2}\1\d{4}(?![\d]|\.\d)",
@@ -175,7 +187,8 @@ class PresidioDetector:
 
     def __init__(self, entity_types: Sequence[str] = ENTITY_TYPES, *, min_score: float = 0.5,
                  phone_regions: Sequence[str] = ("US", "GB"),
-                 known_names: Sequence[str] = (), work_dir: Path | None = None) -> None:
+                 known_names: Sequence[str] = (), work_dir: Path | None = None,
+                 ner_model: str | None = DEFAULT_MODEL) -> None:
         unknown = sorted(set(entity_types) - set(ENTITY_TYPES))
         if unknown:
             raise ConfigError(f"unknown PII types {unknown}; choose among {list(ENTITY_TYPES)}")
@@ -192,15 +205,18 @@ class PresidioDetector:
                                         nlp_engine=_blank_english_engine(work_dir),
                                         supported_languages=["en"],
                                         default_score_threshold=min_score)
+        self._ner = (SpacyPersonDetector(ner_model)
+                     if ner_model and "PERSON" in self._entity_types else None)
         self.load_seconds = time.perf_counter() - started
-        log.info("PII detector ready in %.1f s (types: %s)", self.load_seconds,
-                 ",".join(self._entity_types))
+        log.info("PII detector ready in %.1f s (types: %s; NER model: %s)", self.load_seconds,
+                 ",".join(self._entity_types), ner_model if self._ner else "none")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PresidioDetector:
         return cls(settings.pii_entity_list, min_score=settings.pii_min_score,
                    phone_regions=settings.pii_phone_region_list,
-                   known_names=read_names_file(settings.pii_names_file))
+                   known_names=read_names_file(settings.pii_names_file),
+                   ner_model=settings.pii_ner_model_name)
 
     @property
     def entity_types(self) -> tuple[str, ...]:
@@ -219,6 +235,10 @@ class PresidioDetector:
                 findings.append(PiiFinding(result.entity_type, offset + result.start,
                                            offset + result.end, round(result.score, 4),
                                            str(name)))
+            if self._ner is not None:
+                findings.extend(PiiFinding(f.entity_type, offset + f.start, offset + f.end,
+                                           f.score, f.recognizer)
+                                for f in self._ner.scan(segment))
         return resolve_overlaps(findings)
 
 
@@ -252,9 +272,9 @@ def read_names_file(path: Path | None) -> tuple[str, ...]:
 
 @lru_cache(maxsize=4)
 def _cached_detector(entities: tuple[str, ...], min_score: float, regions: tuple[str, ...],
-                     names: tuple[str, ...]) -> PresidioDetector:
+                     names: tuple[str, ...], ner_model: str | None) -> PresidioDetector:
     return PresidioDetector(entities, min_score=min_score, phone_regions=regions,
-                            known_names=names)
+                            known_names=names, ner_model=ner_model)
 
 
 def get_detector(settings: Settings | None = None) -> PresidioDetector:
@@ -262,7 +282,8 @@ def get_detector(settings: Settings | None = None) -> PresidioDetector:
     settings = settings or get_settings()
     return _cached_detector(settings.pii_entity_list, settings.pii_min_score,
                             settings.pii_phone_region_list,
-                            read_names_file(settings.pii_names_file))
+                            read_names_file(settings.pii_names_file),
+                            settings.pii_ner_model_name)
 
 
 def scan_pii(text: str, settings: Settings | None = None) -> list[PiiFinding]:
