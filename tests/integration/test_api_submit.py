@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.db.models import Job, Matter
+from lexgraph.workers import services as worker_services
 from tests.integration.conftest import (
     Api,
     assert_problem,
@@ -52,6 +53,7 @@ def test_json_submission_is_queued_with_location(any_api: Api) -> None:
     assert job["profile"] == "contract"
     assert job["instructions"] == "Focus on termination."
     assert job["webhook_url"] == "https://hooks.example.com/lexgraph"
+    assert job["length"] == "standard"
     assert job["progress"] == 0.0
     assert job["links"] == {"self": f"/v1/jobs/{job['id']}",
                             "result": f"/v1/jobs/{job['id']}/result",
@@ -91,6 +93,7 @@ def test_multipart_submission_accepts_every_supported_format(any_api: Api) -> No
     assert job["matter"] == "in-re-bard"
     assert job["profile"] == "court_opinion"
     assert job["instructions"] == "Summarise the holding."
+    assert job["length"] == "standard"
     got = [(d["filename"], d["media_type"], d["pages"], d["size"]) for d in job["documents"]]
     assert got == [
         ("order.pdf", "application/pdf", 2, len(pdf)),
@@ -100,6 +103,97 @@ def test_multipart_submission_accepts_every_supported_format(any_api: Api) -> No
         ("letter.txt", "text/plain", 1, len(files[4][1])),
     ]
     assert len(any_api.blobs()) == 5
+
+
+LENGTHS: list[tuple[str | int, str | int]] = [
+    ("brief", "brief"), ("standard", "standard"), ("detailed", "detailed"),
+    (400, 400), ("400", 400), (30, 30), (5000, 5000), (" Detailed ", "detailed"),
+]
+
+
+@pytest.mark.parametrize(("sent", "stored"), LENGTHS, ids=[repr(c[0]) for c in LENGTHS])
+def test_json_length_is_stored_and_shown(any_api: Api, sent: str | int, stored: str | int
+                                         ) -> None:
+    auth = any_api.tenant("acme")
+    resp = any_api.submit(auth, length=sent)
+    assert resp.status_code == 202, resp.text
+    job = resp.json()
+    assert job["length"] == stored
+    assert any_api.client.get(f"/v1/jobs/{job['id']}", headers=auth).json()["length"] == stored
+    listed = any_api.client.get("/v1/jobs", headers=auth).json()
+    assert [j["length"] for j in listed["data"]] == [stored]
+
+
+@pytest.mark.parametrize("sent", ["brief", "standard", "detailed", "400", "30", "5000", ""])
+def test_multipart_length_is_stored_and_shown(any_api: Api, sent: str) -> None:
+    auth = any_api.tenant("acme")
+    resp = any_api.upload(auth, [("memo.txt", b"The parties agree to arbitrate.")], length=sent)
+    assert resp.status_code == 202, resp.text
+    # A form's empty field is the field left at its default, as for the profile.
+    expected: str | int = int(sent) if sent.isdigit() else sent or "standard"
+    assert resp.json()["length"] == expected
+    job = any_api.client.get(f"/v1/jobs/{resp.json()['id']}", headers=auth).json()
+    assert job["length"] == expected
+
+
+LENGTH_ERROR = "one of brief, standard, detailed, or a whole number of words from 30 to 5000"
+BAD_LENGTHS: list[Any] = [0, 29, 5001, -5, "0", "29", "5001", "long", "-5", "+400", "1e3",
+                          "400.0", "", "٤٠٠", 1e3, 400.5, 400.0, True, ["brief"], {"words": 400}]
+
+
+@pytest.mark.parametrize("length", BAD_LENGTHS, ids=[repr(v) for v in BAD_LENGTHS])
+def test_json_bad_length_is_422_naming_the_field(api: Api, length: Any) -> None:
+    resp = api.submit(api.tenant("acme"), length=length)
+    problem = assert_problem(resp, 422, f"length: {LENGTH_ERROR}")
+    assert problem["errors"] == [{"field": "length", "message": LENGTH_ERROR}]
+    assert problem["instance"] == "/v1/jobs"
+    api.assert_nothing_written()
+
+
+@pytest.mark.parametrize("length", ["0", "29", "5001", "long", "-5", "1e3", "400.5", "12 words"])
+def test_multipart_bad_length_is_422_naming_the_field(api: Api, length: str) -> None:
+    resp = api.upload(api.tenant("acme"), [("memo.txt", b"t")], length=length)
+    problem = assert_problem(resp, 422, f"length: {LENGTH_ERROR}")
+    assert problem["errors"] == [{"field": "length", "message": LENGTH_ERROR}]
+    api.assert_nothing_written()
+
+
+def test_bad_length_is_listed_with_the_other_bad_fields(api: Api) -> None:
+    resp = api.upload(api.tenant("acme"), [("memo.txt", b"t")], matter=" ", profile="poem",
+                      length="long")
+    problem = assert_problem(resp, 422, "matter: a matter name is required; profile: one of "
+                                        "contract, court_opinion, legislation, general; "
+                                        f"length: {LENGTH_ERROR}")
+    assert [e["field"] for e in problem["errors"]] == ["matter", "profile", "length"]
+
+
+def test_openapi_describes_the_length(api: Api) -> None:
+    doc = api.client.get("/openapi.json").json()
+    content = doc["paths"]["/v1/jobs"]["post"]["requestBody"]["content"]
+    for media_type in ("application/json", "multipart/form-data"):
+        length = content[media_type]["schema"]["properties"]["length"]
+        assert length["anyOf"] == [
+            {"type": "string", "enum": ["brief", "standard", "detailed"]},
+            {"type": "integer", "minimum": 30, "maximum": 5000},
+        ], media_type
+        assert length["default"] == "standard"
+    assert "length" not in content["application/json"]["schema"].get("required", [])
+
+
+def test_the_runner_hands_the_length_to_the_graph(api: Api, run_job) -> None:
+    auth = api.tenant("acme")
+    budget = api.submit(auth, length="400").json()["id"]
+    older = api.submit(auth).json()["id"]
+    # A job accepted before lengths existed has none stored.
+    with api.store.sessions.begin() as s:
+        s.execute(update(Job).where(Job.id == older).values(length=None))
+    assert api.client.get(f"/v1/jobs/{older}", headers=auth).json()["length"] == "standard"
+
+    runner = worker_services.get_services(api.settings).runner
+    for job_id, expected in ((budget, 400), (older, "standard")):
+        assert run_job(api.settings, job_id) == "succeeded"
+        state = runner.graph.get_state({"configurable": {"thread_id": job_id}}).values
+        assert state["length"] == expected
 
 
 def test_json_base64_document_is_sniffed_by_content(api: Api) -> None:
