@@ -271,6 +271,8 @@ def test_statement_problem(sentence: str, problem: str) -> None:
     "1.2 The Distributor shall maintain adequate inventory.",
     "\"Affiliate\" means any entity controlling a party.",
     "Is the price final?",
+    "\"Order Acceptance\" has the meaning specified in Section 3.2(b)(i);",
+    "1) Provide the Products in accordance with the specifications.",
     "The principal office shall be located at 1600 State Road, Doylestown, PA 18901.",
     "IN NO EVENT SHALL EITHER PARTY BE LIABLE FOR ANY INDIRECT, INCIDENTAL OR CONSEQUENTIAL "
     "DAMAGES ARISING OUT OF THIS AGREEMENT.",

@@ -40,8 +40,8 @@ __all__ = [
 # A dot after these never ends a sentence: citation and reference words are always followed by
 # what they cite ("42 U.S.C. 1395", "110 Stat. 2105", "No. 20-1507", "Smith v. Jones").
 _NEVER_FINAL = frozenset({
-    "u.s.c", "usc", "pub", "stat", "no", "nos", "sec", "secs", "art", "arts", "para", "paras",
-    "subpara", "cl", "subd", "subch", "ch", "chap", "mr", "mrs", "ms", "dr", "prof", "hon",
+    "u.s.c", "u.s.c.a", "usc", "pub", "stat", "no", "nos", "sec", "secs", "art", "arts", "para",
+    "paras", "subpara", "cl", "subd", "subch", "ch", "chap", "mr", "mrs", "ms", "dr", "prof", "hon",
     "v", "vs", "e.g", "i.e", "cf", "viz", "approx", "dept", "fig", "figs", "p", "pp", "vol",
     "ex", "rev", "supp", "cir", "ct", "app", "doc", "docs", "ed", "sess", "cong", "reg", "regs",
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
@@ -52,7 +52,7 @@ _NEVER_FINAL = frozenset({
 # they end one only when a word that typically opens a sentence follows.
 _MAYBE_FINAL = frozenset({
     "inc", "ltd", "co", "corp", "llc", "l.l.c", "plc", "llp", "l.p", "lp", "n.a", "s.a", "b.v",
-    "n.v", "u.s", "u.k", "etc", "seq", "al", "jr", "sr", "esq", "ag", "gmbh",
+    "n.v", "u.s", "u.k", "d.c", "etc", "seq", "al", "jr", "sr", "esq", "ag", "gmbh",
 })
 _SENTENCE_OPENERS = frozenset({
     "The", "This", "These", "That", "Those", "Such", "Each", "Every", "Any", "All", "No", "None",
@@ -109,6 +109,9 @@ _BOUNDARY = re.compile(
 _FURNITURE_LINE = re.compile(
     r"\s*(?:-\s*\d{1,4}\s*-|\d{1,4}|[ivxlc]{1,6}|\[\s*\d{1,4}\s*\]|"
     r"(?:Page|PAGE|Pg\.)\s*\d{1,4}(?:\s*(?:of|OF|/)\s*\d{1,4})?)\s*"
+    # Court-filing stamps: "Case: 20-1507 Document: 00117684624 Page: 3 Date Filed: ...",
+    # "Case 2:15-md-02641-DGC Document 21593 Filed 07/23/20 Page 2 of 8".
+    r"|\s*Case:?\s+\S+\s+Document:?\s+\S+.{0,80}?\bPage:?\s*\d+.*"
 )
 _LETTER = re.compile(r"[^\W\d_]")
 _LOWER = re.compile(r"[a-z]")
@@ -402,12 +405,17 @@ _OPEN_QUOTES = "`'\"\u201c\u2018"
 _CLOSERS = "\"\u201d\u2019')]"
 _GOOD_START = re.compile(
     r"[`'\"\u201c\u2018]*(?:\((?:[a-z]{1,4}|[A-Z]{1,3}|\d{1,3})\)|\d{1,3}(?:\.\d{1,3})*\.?(?=[\s(\"\u201c])"
+    r"|(?:[a-zA-Z]|[ivxlcIVXLC]{1,6}|\d{1,3})\)\s"
     r"|\d{1,3}(?:\.\d{1,3})+(?=[A-Z])|[a-z]{1,2}\.\s+[A-Z]|[A-Z]\.|[A-Z]|§"
     r"|\d[\d,.$%]*(?=\s+(?!and\b|or\b)[^a-z\s]))"
 )
 _ENUMERATED = re.compile(
     r"[`'\"\u201c\u2018]*(?:\((?:[a-z]{1,4}|[A-Z]{1,3}|\d{1,3})\)|\d{1,3}(?:\.\d{1,3})*\.?\s"
     r"|\d{1,3}(?:\.\d{1,3})+(?=[A-Z\"\u201c])|[a-z]{1,2}\.\s|[A-Z]\.)"
+)
+_BARE_ENUMERATOR = re.compile(r"^[`'\"\u201c]*(?:[a-zA-Z]|[ivxlcIVXLC]{1,6}|\d{1,3})\)\s")
+_DEFINED_TERM = re.compile(
+    r"[\"\u201c`']+[A-Z][^\"\u201d']{0,80}[\"\u201d']+\s+(?:means|shall|has|is)\b"
 )
 _RECITAL = re.compile(r"[`'\"\u201c\u2018]*(?:WHEREAS|Whereas)\b")
 _WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
@@ -431,12 +439,14 @@ def _fragment_reason(sentence: str) -> bool:
         return True
     if not _GOOD_START.match(s):
         return True  # starts mid-sentence: lower case, "(as amended", "and", a stray bracket
-    if s.count("(") != s.count(")") or s.count("[") != s.count("]"):
+    counted = _BARE_ENUMERATOR.sub("", s, count=1)  # "1) Provide ..." opens no bracket
+    if counted.count("(") != counted.count(")") or counted.count("[") != counted.count("]"):
         return True
     if len(_WORD.findall(s)) < 3:
         return True
     body = _end_of(s)
-    enumerated = bool(_ENUMERATED.match(s)) or bool(_RECITAL.match(s))
+    # Enumerated items, recitals and entries of a definitions list may end in ";".
+    enumerated = bool(_ENUMERATED.match(s) or _RECITAL.match(s) or _DEFINED_TERM.match(s))
     if body.endswith((":", "--", ",", "\u2014", "\u2013")):
         return True
     if re.search(r";\s*(?:and|or|and/or)$", body):
