@@ -51,4 +51,4 @@ def passages(text: str, doc: str = "doc_1", chunk_chars: int = 1000) -> list[Pas
 
 
 def units(text: str) -> list[Unit]:
-    return statement_units(passages(text))
+    return statement_units(passages(text), {"doc_1": [text]})

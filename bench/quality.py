@@ -1,86 +1,273 @@
-"""Extractive-mode quality on BillSum: ROUGE-1/2/L against the reference summaries, a lead-3
-baseline computed in the same run, and the share of statements whose citations pass
-verify_citations.
+"""The quality bench: what legal staff read, measured against real baselines.
 
-The pipeline is the job graph's own: chunk each bill, embed and index it in a LanceDB store,
-retrieve per section of the `legislation` profile with hybrid search, pick sentences, check
-citations.
+BillSum bills (legislation profile): ROUGE-1/2/L (F1, mean over bills) of lexgraph's extractive
+summary against the human summary, next to lead-k, TextRank and the greedy extractive oracle at
+the same word budget (each baseline cut to the words lexgraph used), with mean lengths; on the
+``heldout`` and ``tune`` parts of shared/billsum (see billsum_data.py) and on the 8 bills of
+shared/corpus/billsum_dev.jsonl.
 
-    .venv/bin/python bench/quality.py [--corpus ../shared/corpus/billsum_dev.jsonl]
+CUAD validation contracts (contract profile): key-fact recall per category — an annotated fact
+(a contract's annotation of one category) is found when a statement or a key term covers at
+least half of the content words of one of its annotated clauses; date facts also need the
+year, party facts a full party name — and the precision of the key terms (a reported key term
+is right when its cited clause overlaps an annotated clause of its category by half of either
+one's content words), next to lead-k at the same budget.
+
+Everywhere: the share of statements that are fragments, the statements that are boilerplate,
+and the share of citations verbatim at their offsets. Sections: the share of contract
+statements whose clause category belongs to the section they sit in.
+
+    .venv/bin/python bench/quality.py [--only bills|contracts] [--contracts N]
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
+import csv
 import json
+import re
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from rouge_score import rouge_scorer
 
-from lexgraph.core.config.settings import Settings
-from lexgraph.core.embeddings.local import LocalEmbedder
-from lexgraph.core.ingest.chunking import chunk_pages
-from lexgraph.core.ingest.indexing import embedding_text, to_passage
-from lexgraph.core.retrieval import Retriever
-from lexgraph.core.summary import load_profiles
-from lexgraph.core.summary.citations import verify
-from lexgraph.core.summary.extractive import lead_sentences, summarize_extractive
-from lexgraph.core.vectorstore import open_vector_store
-from lexgraph.core.vectorstore.base import Scope
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import baselines
+import billsum_data as data
 
-ROOT = Path(__file__).resolve().parents[1]
+from lexgraph.core.clauses import load_clause_finder
+from lexgraph.core.ingest.sentences import is_fragment, statement_problem
+from lexgraph.core.summary import load_profiles
+from lexgraph.core.summary.citations import content_words
+from lexgraph.core.summary.compose import Composed, compose_extractive
+from lexgraph.core.vectorstore.base import Passage
+
 METRICS = ("rouge1", "rouge2", "rougeL")
+CUAD = data.SHARED / "cuad"
+# Key facts and the key terms that report them: CUAD category -> key-term key.
+DATE_FACTS = ("Agreement Date", "Effective Date", "Expiration Date")
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.statements = 0
+        self.fragments = 0
+        self.boilerplate = 0
+        self.citations = 0
+        self.verbatim = 0
+        self.examples: list[str] = []
+
+    def add(self, composed: Composed, pages: dict[str, list[str]]) -> None:
+        for section in composed.sections:
+            for st in section.statements:
+                self.statements += 1
+                problem = statement_problem(st.text)
+                if is_fragment(st.text):
+                    self.fragments += 1
+                    self.examples.append(f"fragment: {st.text[:120]}")
+                elif problem is not None:
+                    self.boilerplate += 1
+                    self.examples.append(f"{problem}: {st.text[:120]}")
+        for cit in composed.citations():
+            self.citations += 1
+            page = pages[cit.document_id][cit.page - 1]
+            self.verbatim += page[cit.start:cit.end] == cit.quote
+
+    def report(self, name: str) -> dict[str, Any]:
+        out = {"statements": self.statements,
+               "fragment_share": self.fragments / max(self.statements, 1),
+               "flagged_statements": self.boilerplate,
+               "citations_verbatim": self.verbatim / max(self.citations, 1)}
+        print(f"{name}: {self.statements} statements, fragments "
+              f"{out['fragment_share']:.1%}, boilerplate/heading/address statements "
+              f"{self.boilerplate}, citations verbatim at their offsets {self.verbatim}/"
+              f"{self.citations}")
+        for example in self.examples[:8]:
+            print(f"    {example}")
+        return out
+
+
+def summarize_text(text: str, profile: str, doc: str = "doc_1") -> tuple[Composed, list[Passage]]:
+    passages = data.passages(text, doc)
+    finder = load_clause_finder() if profile == "contract" else None
+    composed = compose_extractive(load_profiles()[profile], passages, length="standard",
+                                  finder=finder, pages={doc: [text]})
+    return composed, passages
+
+
+def bills(rows: list[dict[str, Any]], name: str, tally: Tally) -> dict[str, Any]:
+    scorer = rouge_scorer.RougeScorer(list(METRICS), use_stemmer=True)
+    systems = ("lexgraph", "lead-k", "TextRank", "oracle")
+    scores: dict[str, list[list[float]]] = {s: [] for s in systems}
+    lengths: dict[str, list[int]] = {s: [] for s in (*systems, "reference")}
+    for row in rows:
+        composed, _ = summarize_text(row["text"], "legislation")
+        tally.add(composed, {"doc_1": [row["text"]]})
+        summary = composed.text()
+        budget = len(summary.split())
+        candidates = [u.text for u in data.units(row["text"])]
+
+        def gain(text: str, ref: str = row["summary"]) -> float:
+            got = scorer.score(ref, text)
+            return (got["rouge1"].fmeasure + got["rouge2"].fmeasure) / 2
+
+        outputs = {"lexgraph": summary, "lead-k": baselines.lead(row["text"], budget),
+                   "TextRank": baselines.textrank(row["text"], budget),
+                   "oracle": baselines.oracle(candidates, budget, gain)}
+        for system, text in outputs.items():
+            got = scorer.score(row["summary"], text)
+            scores[system].append([got[m].fmeasure * 100 for m in METRICS])
+            lengths[system].append(len(text.split()))
+        lengths["reference"].append(len(row["summary"].split()))
+    print(f"\nBillSum {name}: {len(rows)} bills (ROUGE F1 x 100, mean over bills)")
+    print(f"  {'system':<10} {'ROUGE-1':>8} {'ROUGE-2':>8} {'ROUGE-L':>8} {'words':>7}")
+    table: dict[str, Any] = {}
+    for system in (*systems, "reference"):
+        words = statistics.fmean(lengths[system])
+        if system == "reference":
+            print(f"  {system:<10} {'':>8} {'':>8} {'':>8} {words:7.0f}")
+            table[system] = {"words": words}
+            continue
+        means = [statistics.fmean(v[i] for v in scores[system]) for i in range(3)]
+        print(f"  {system:<10} " + " ".join(f"{m:8.1f}" for m in means) + f" {words:7.0f}")
+        table[system] = {"rouge": means, "words": words}
+    return table
+
+
+def _clause_texts(cell: str) -> list[str]:
+    try:
+        value = ast.literal_eval(cell) if cell else []
+    except (ValueError, SyntaxError):
+        return []
+    return [" ".join(v.split()) for v in value if isinstance(v, str) and v.strip()]
+
+
+def _covers(text_words: set[str], clause: str) -> bool:
+    words = content_words(clause)
+    return bool(words) and len(words & text_words) >= 0.5 * len(words)
+
+
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_ROLE = re.compile(r"^(?:the\s+)?[A-Z][a-z]+$")
+
+
+def _party_names(clauses: list[str]) -> list[str]:
+    """Full party names among a Parties annotation: not a defined role ("Company")."""
+    return [c for c in clauses if not _ROLE.match(c) and len(content_words(c)) >= 1
+            and not c.startswith('"')]
+
+
+def contracts(limit: int | None, tally: Tally) -> dict[str, Any]:
+    split = json.loads((CUAD / "split.json").read_text())
+    validation = set(split["validation"])
+    with (CUAD / "master_clauses.csv").open(newline="", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f)
+                if r["Text File"] and Path(r["Text File"]).stem in validation]
+    rows = rows[:limit] if limit else rows
+    finder = load_clause_finder()
+    categories = finder.categories
+    found: dict[str, list[int]] = {}
+    lead_found: dict[str, list[int]] = {}
+    term_right: dict[str, list[int]] = {}
+    topic = [0, 0]
+    started = time.perf_counter()
+    for row in rows:
+        text = (CUAD / row["Text File"]).read_text("utf-8", errors="replace")
+        composed, _ = summarize_text(text, "contract")
+        tally.add(composed, {"doc_1": [text]})
+        stated = [st.text for s in composed.sections for st in s.statements]
+        terms = [t for t in composed.key_terms if t.found]
+        covered_text = " ".join(
+            stated + [f"{t.value or ''} {t.citation.quote if t.citation else ''}" for t in terms])
+        covered = content_words(covered_text)
+        budget = len(composed.text().split())
+        lead_words = content_words(baselines.lead(text, budget))
+        for category in (c for c in categories if c in row):
+            clauses = _clause_texts(row[category])
+            if not clauses:
+                continue
+            if category == "Parties":
+                names = _party_names(clauses) or clauses
+                hit = any(_covers(covered, n) for n in names)
+                lead_hit = any(_covers(lead_words, n) for n in names)
+            elif category in DATE_FACTS:
+                hit = any(_covers(covered, c) for c in clauses) and bool(
+                    _YEAR.search(covered_text))
+                lead_hit = any(_covers(lead_words, c) for c in clauses)
+            else:
+                hit = any(_covers(covered, c) for c in clauses)
+                lead_hit = any(_covers(lead_words, c) for c in clauses)
+            found.setdefault(category, []).append(int(hit))
+            lead_found.setdefault(category, []).append(int(lead_hit))
+        for term in terms:
+            if term.citation is None:
+                continue
+            annotated = _clause_texts(row.get(term.category, "")) if term.category else []
+            quote = content_words(term.citation.quote)
+            right = any(_overlap(quote, content_words(c)) for c in annotated)
+            term_right.setdefault(term.label, []).append(int(right))
+        for section in composed.sections:
+            for st in section.statements:
+                if st.category:
+                    topic[1] += 1
+                    topic[0] += int(st.category in _section_categories(section.key))
+    elapsed = time.perf_counter() - started
+    print(f"\nCUAD validation: {len(rows)} contracts, {elapsed / max(len(rows), 1):.2f} s each")
+    print(f"  {'category':<36} {'facts':>5} {'lexgraph':>9} {'lead-k':>8}")
+    all_hits = [h for v in found.values() for h in v]
+    all_lead = [h for v in lead_found.values() for h in v]
+    for category in sorted(found, key=lambda c: -len(found[c])):
+        hits = found[category]
+        print(f"  {category:<36} {len(hits):5d} {statistics.fmean(hits):9.0%} "
+              f"{statistics.fmean(lead_found[category]):8.0%}")
+    print(f"  {'overall':<36} {len(all_hits):5d} {statistics.fmean(all_hits):9.0%} "
+          f"{statistics.fmean(all_lead):8.0%}")
+    print("\n  key terms reported (precision: cited clause overlaps an annotated clause)")
+    all_right = [r for v in term_right.values() for r in v]
+    for label, right in sorted(term_right.items()):
+        print(f"  {label:<36} {len(right):5d} {statistics.fmean(right):9.0%}")
+    if all_right:
+        print(f"  {'overall':<36} {len(all_right):5d} {statistics.fmean(all_right):9.0%}")
+    print(f"  section-topic precision: {topic[0]}/{topic[1]}")
+    return {"recall": statistics.fmean(all_hits) if all_hits else 0.0,
+            "term_precision": statistics.fmean(all_right) if all_right else 0.0}
+
+
+def _overlap(a: set[str], b: set[str]) -> bool:
+    shared = len(a & b)
+    return bool(a and b) and (shared >= 0.5 * len(a) or shared >= 0.5 * len(b))
+
+
+def _section_categories(key: str) -> set[str]:
+    for spec in load_profiles()["contract"].sections:
+        if spec.key == key:
+            return set(spec.clauses)
+    return set()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path,
-                        default=ROOT.parent / "shared" / "corpus" / "billsum_dev.jsonl")
-    parser.add_argument("--sentences", type=int, default=Settings().extractive_sentences)
+    parser.add_argument("--only", choices=("bills", "contracts"))
+    parser.add_argument("--contracts", type=int, default=None,
+                        help="measure only the first N validation contracts")
     args = parser.parse_args()
-    rows = [json.loads(line) for line in args.corpus.read_text().splitlines() if line.strip()]
-    embedder = LocalEmbedder()
-    profile = load_profiles()["legislation"]
-    scorer = rouge_scorer.RougeScorer(list(METRICS), use_stemmer=True)
-    scores: dict[str, list[list[float]]] = {"extractive": [], "lead-3": []}
-    supported = total = 0
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp))
-        store = open_vector_store(settings)
-        for n, row in enumerate(rows):
-            scope = Scope("bench", f"bill-{n}")
-            chunks = chunk_pages(f"doc_{n}", [row["text"]], max_chars=settings.chunk_max_chars)
-            passages = [to_passage(c, "bill.txt") for c in chunks]
-            store.upsert(scope, passages, embedder.embed([embedding_text(c) for c in chunks]))
-            retriever = Retriever(embedder, store, scope)
-            retrieved = {s.key: [h.passage for h in retriever.search(s.query, 6)]
-                         for s in profile.sections}
-            sections = summarize_extractive(profile, retrieved, embedder,
-                                            per_section=args.sentences)
-            summary = " ".join(st.text for s in sections for st in s.statements)
-            lead = " ".join(lead_sentences(row["text"], 3))
-            for name, text in (("extractive", summary), ("lead-3", lead)):
-                got = scorer.score(row["summary"], text)
-                scores[name].append([got[m].fmeasure for m in METRICS])
-            checks = verify(sections, {p.id: p for p in passages}, embedder)
-            supported += sum(c.supported for c in checks)
-            total += len(checks)
-        store.close()
-    elapsed = time.perf_counter() - started
-    print(f"BillSum dev: {len(rows)} bills, profile legislation, "
-          f"{args.sentences} sentence(s) per section, {elapsed:.1f} s")
-    print(f"{'system':<12} {'ROUGE-1':>8} {'ROUGE-2':>8} {'ROUGE-L':>8}   (F1, mean over bills)")
-    for name, values in scores.items():
-        means = [statistics.fmean(v[i] for v in values) for i in range(len(METRICS))]
-        print(f"{name:<12} " + " ".join(f"{m:8.4f}" for m in means))
-    share = supported / total if total else 0.0
-    print(f"citations passing verify_citations: {supported}/{total} ({share:.1%})")
-    return 0 if total and supported == total else 1
+    data.require(data.BILLS, data.DEV_BILLS, CUAD / "split.json")
+    tally = Tally()
+    if args.only in (None, "bills"):
+        parts = data.split(data.load(data.BILLS))
+        for name in ("heldout", "tune"):
+            bills(parts[name], name, tally)
+        bills(data.load(data.DEV_BILLS), "corpus/billsum_dev.jsonl", tally)
+        tally.report("bills")
+    if args.only in (None, "contracts"):
+        contract_tally = Tally()
+        contracts(args.contracts, contract_tally)
+        contract_tally.report("contracts")
+    return 0
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ ROUGE-1 and ROUGE-2 precision against the reference. A ridge regression over the
 the ROUGE-L of whole summaries on the same tune bills. Deterministic: the same data gives the
 same file.
 
-    .venv/bin/python bench/train_bill_scorer.py [--out lexgraph/core/summary/models/bill_scorer.json]
+    .venv/bin/python bench/train_bill_scorer.py \
+        [--out lexgraph/core/summary/models/bill_scorer.json]
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ import numpy as np
 from rouge_score import rouge_scorer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import billsum_data as data  # noqa: E402
+import billsum_data as data
 
-from lexgraph.core.summary.budget import word_budget  # noqa: E402
-from lexgraph.core.summary.legislation import FEATURES, select, unit_features  # noqa: E402
+from lexgraph.core.summary.budget import word_budget
+from lexgraph.core.summary.legislation import FEATURES, select, unit_features
 
 RIDGE = 1.0
 

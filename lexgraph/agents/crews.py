@@ -121,13 +121,16 @@ class AgentKit:
             run.finish({"answer": answer})
         return answer
 
-    def retrieve(self, search: BaseTool) -> dict[str, list[str]]:
-        answer = self._run("retriever", [search])
+    def retrieve(self, search: BaseTool, facts: Sequence[Mapping[str, str]] = ()
+                 ) -> dict[str, list[str]]:
+        answer = self._run("retriever", [search], facts=list(facts))
         return parse_answer(answer, RetrievalPlan, "retriever").sections
 
     def summarize(self, passages: Mapping[str, Sequence[Passage]],
-                  findings: Sequence[str] = ()) -> Draft:
-        answer = self._run("summarizer", [], passages=passages, findings=list(findings))
+                  findings: Sequence[str] = (), facts: Sequence[Mapping[str, str]] = ()
+                  ) -> Draft:
+        answer = self._run("summarizer", [], passages=passages, findings=list(findings),
+                           facts=list(facts))
         return parse_answer(answer, Draft, "summarizer")
 
     def review(self, draft: Sequence[Section], tools: Sequence[BaseTool]) -> Review:

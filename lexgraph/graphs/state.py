@@ -4,6 +4,7 @@ import operator
 from dataclasses import dataclass
 from typing import Annotated, Any, TypedDict
 
+from lexgraph.core.clauses import ClauseFinder
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.embeddings.base import Embedder
 from lexgraph.core.guard import AuditWriter, DocumentScreener, Guard
@@ -68,6 +69,8 @@ class JobState(TypedDict, total=False):
     redactions: dict[str, int]
     retrieved: dict[str, list[str]]  # section key -> chunk ids
     draft: list[dict[str, Any]]  # sections as core.summary.Section dumps
+    key_terms: list[dict[str, Any]]  # core.summary.KeyTerm dumps (contracts)
+    summary_notes: list[str]  # why little or nothing was found, for the reader
     compliance: dict[str, Any] | None
     revisions: int
     review: dict[str, Any] | None
@@ -91,5 +94,7 @@ class GraphContext:
     llm: LLMClient | None = None  # None: extractive mode
     # Screens the job's chunks in batches; None: ``guard`` alone, chunk by chunk.
     screener: DocumentScreener | None = None
+    # Classifies contract clauses; None: the packaged CUAD-trained finder.
+    clauses: ClauseFinder | None = None
     # Where screening decisions are kept (the job's audit log); None: the job's state only.
     audit: AuditWriter | None = None

@@ -18,17 +18,19 @@ from langgraph.types import interrupt
 
 from lexgraph.agents.crews import AgentKit
 from lexgraph.agents.llm_bridge import UsageLedger
+from lexgraph.core.clauses import ClauseFinder, load_clause_finder
 from lexgraph.core.embeddings.base import Embedder
 from lexgraph.core.errors import JobError
 from lexgraph.core.guard import AuditEntry, ChunkScreening, DocumentScreener
 from lexgraph.core.pii import Pseudonymizer, PseudonymMap, get_detector, scan_pii
 from lexgraph.core.retrieval import Retriever
 from lexgraph.core.summary import ComplianceFinding, ComplianceReport, Section, load_profiles
-from lexgraph.core.summary.citations import cite, verify
-from lexgraph.core.summary.extractive import summarize_extractive
+from lexgraph.core.summary.citations import check_key_terms, cite, verify
+from lexgraph.core.summary.compose import compose_extractive
+from lexgraph.core.summary.length import DEFAULT_LENGTH
 from lexgraph.core.summary.policy import check_policy
 from lexgraph.core.summary.render import render_summary
-from lexgraph.core.summary.schema import Citation, Statement
+from lexgraph.core.summary.schema import Citation, KeyTerm, Statement
 from lexgraph.core.tracing import record as trace_record
 from lexgraph.core.vectorstore.base import Hit, Passage, Scope
 from lexgraph.graphs.state import ChunkRef, GraphContext, JobState
@@ -61,6 +63,18 @@ def _model_passages(state: JobState) -> dict[str, Passage]:
 
 def _source_passages(state: JobState) -> dict[str, Passage]:
     return {c["id"]: _passage(c) for c in _admissible(state)}
+
+
+def _pages(state: JobState) -> dict[str, list[str]]:
+    """The documents' original page texts: what extractive quotes and citations index."""
+    return {d["id"]: d["pages"] for d in state.get("extracted", [])}
+
+
+def _clause_finder(ctx: GraphContext, profile: str) -> ClauseFinder | None:
+    """Contracts are read through the clause finder; other profiles never load it."""
+    if profile != "contract":
+        return None
+    return ctx.clauses if ctx.clauses is not None else load_clause_finder()
 
 
 def _agentic(ctx: GraphContext) -> bool:
@@ -185,8 +199,11 @@ def retrieve(state: JobState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
                                      admissible=_model_passages(state))
         tool = SearchPassagesTool(screened, {d["id"]: d["filename"] for d in state["inputs"]})
         kit = _kit(ctx, state, ledger)
+        facts = _facts(ctx, state, profile.name, sources)
         with guarded(ctx.guard, _audit(ctx, state, audit), job_id=state["job_id"]):
-            plan = kit.retrieve(tool)
+            plan = kit.retrieve(tool, facts)
+        for key, ids in _clause_chunks(ctx, profile.name, sources).items():
+            plan[key] = list(dict.fromkeys([*ids, *plan.get(key, [])]))
         for key, ids in plan.items():
             if key in retrieved:
                 picked = [i for i in ids if i in sources]
@@ -211,17 +228,24 @@ def summarize(state: JobState, runtime: Runtime[GraphContext]) -> dict[str, Any]
     retrieved = state["retrieved"]
     if not _agentic(ctx):
         sources = _source_passages(state)
-        sections = summarize_extractive(
-            profile, {k: [sources[i] for i in ids if i in sources] for k, ids in retrieved.items()},
-            ctx.embedder, per_section=ctx.settings.extractive_sentences)
-        return {"draft": [s.model_dump() for s in sections]}
+        composed = compose_extractive(
+            profile, list(sources.values()), length=state.get("length", DEFAULT_LENGTH),
+            finder=_clause_finder(ctx, profile.name), embedder=ctx.embedder,
+            retrieved={k: [sources[i] for i in ids if i in sources]
+                       for k, ids in retrieved.items()}, pages=_pages(state))
+        return {"draft": [s.model_dump() for s in composed.sections],
+                "key_terms": [t.model_dump() for t in composed.key_terms],
+                "summary_notes": composed.notes}
     passages = _model_passages(state)
     findings = [f["detail"] for f in (state.get("compliance") or {}).get("findings", [])]
     ledger = UsageLedger()
     kit = _kit(ctx, state, ledger)
+    sources = _source_passages(state)
+    terms = _contract_terms(ctx, profile.name, sources, _pages(state))
+    facts = _facts(ctx, state, profile.name, sources, terms)
     with guarded(ctx.guard, _audit(ctx, state, []), job_id=state["job_id"]):
         draft = kit.summarize({k: [passages[i] for i in ids if i in passages]
-                               for k, ids in retrieved.items()}, findings)
+                               for k, ids in retrieved.items()}, findings, facts)
     sections = []
     titles = {s.key: s.title for s in profile.sections}
     for drafted in draft.sections:
@@ -237,7 +261,44 @@ def summarize(state: JobState, runtime: Runtime[GraphContext]) -> dict[str, Any]
         sections.append(Section(key=drafted.key, title=titles[drafted.key],
                                 statements=statements))
     return {"draft": [s.model_dump() for s in sections], "usage": ledger.as_dicts(),
+            "key_terms": [t.model_dump() for t in terms],
             "revisions": state.get("revisions", 0) + (1 if state.get("compliance") else 0)}
+
+
+def _contract_terms(ctx: GraphContext, profile: str, sources: Mapping[str, Passage],
+                    pages: Mapping[str, Sequence[str]] | None = None) -> list[KeyTerm]:
+    finder = _clause_finder(ctx, profile)
+    if finder is None:
+        return []
+    return compose_extractive(load_profiles()[profile], list(sources.values()),
+                              finder=finder, pages=pages).key_terms
+
+
+def _clause_chunks(ctx: GraphContext, profile: str, sources: Mapping[str, Passage]
+                   ) -> dict[str, list[str]]:
+    """The chunks of the clauses the finder classified, per section they belong to."""
+    finder = _clause_finder(ctx, profile)
+    if finder is None:
+        return {}
+    composed = compose_extractive(load_profiles()[profile], list(sources.values()),
+                                  finder=finder)
+    return {s.key: [c.chunk_id for st in s.statements for c in st.citations]
+            for s in composed.sections}
+
+
+def _facts(ctx: GraphContext, state: JobState, profile: str, sources: Mapping[str, Passage],
+           terms: Sequence[KeyTerm] | None = None) -> list[dict[str, str]]:
+    """Key terms as grounded facts for the agents: label, value and the chunk stating it.
+    Values pass through the job's pseudonymizer, so a model never reads a name in clear."""
+    found = [t for t in (terms if terms is not None
+                         else _contract_terms(ctx, profile, sources)) if t.found]
+    if not found:
+        return []
+    pmap = PseudonymMap.from_state(state["pii"]) if state.get("pii") else PseudonymMap()
+    pseudonymizer = Pseudonymizer(pmap, get_detector(ctx.settings))
+    return [{"label": t.label, "chunk_id": t.citation.chunk_id,
+             "value": pseudonymizer.pseudonymize(t.value).text if t.value else ""}
+            for t in found if t.citation is not None]
 
 
 def _cite(text: str, passage: Passage, embedder: Embedder) -> Citation:
@@ -255,13 +316,19 @@ def check_compliance(state: JobState, runtime: Runtime[GraphContext]) -> dict[st
     findings: list[ComplianceFinding] = []
     verdict = "pass"
     for check in verify(sections, passages, ctx.embedder,
-                        threshold=ctx.settings.citation_threshold):
+                        threshold=ctx.settings.citation_threshold,
+                        pages=None if agentic else _pages(state)):
         if not check.supported:
             findings.append(ComplianceFinding(check="citations", section=check.section,
                                               statement=check.index,
                                               detail=f"{check.section} #{check.index}: "
                                                      f"{check.reason}"))
             verdict = "revise"
+    for problem in check_key_terms([KeyTerm.model_validate(t) for t in state.get("key_terms", [])],
+                                   _source_passages(state), _pages(state)):
+        findings.append(ComplianceFinding(check="citations", section="key_terms",
+                                          detail=f"key terms: {problem}"))
+        verdict = "revise"
     update: dict[str, Any] = {}
     if agentic:
         # Verbatim source sentences are the documents' own words; the drafting policy and the
@@ -356,12 +423,19 @@ def finalize(state: JobState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     pmap = PseudonymMap.from_state(state["pii"]) if state.get("pii") else PseudonymMap()
     sources = _source_passages(state)
     sections = _sections(state["draft"])
+    expected = {s.key for s in profile.sections if s.expected}
+    for section in sections:
+        section.expected = section.key in expected
     if _agentic(ctx):
         for section in sections:
             for statement in section.statements:
                 statement.text = pmap.reidentify(statement.text)
                 statement.citations = [cite(statement.text, sources[c.chunk_id], ctx.embedder)
                                        for c in statement.citations if c.chunk_id in sources]
+    key_terms = state.get("key_terms", [])
+    if key_terms and state.get("pii"):
+        key_terms = [{**t, "value": pmap.reidentify(t["value"]) if t.get("value") else None}
+                     for t in key_terms]
     chunks_per_doc: dict[str, int] = {}
     for chunk in state.get("chunks", []):
         chunks_per_doc[chunk["document_id"]] = chunks_per_doc.get(chunk["document_id"], 0) + 1
@@ -377,6 +451,8 @@ def finalize(state: JobState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
         "matter": state["matter"],
         "profile": state["profile"],
         "sections": [s.model_dump() for s in sections],
+        "key_terms": key_terms,
+        "notes": state.get("summary_notes", []),
         "compliance": state.get("compliance"),
         "review": state.get("review"),
         "quarantined": state.get("quarantined", []),
@@ -392,7 +468,10 @@ def finalize(state: JobState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
                    "chunks": sum(d["chunks"] for d in documents)},
     }
     markdown = render_summary(title=profile.title, matter=state["matter"], mode=mode,
-                              sections=sections, compliance=state.get("compliance"),
+                              sections=sections, profile=profile,
+                              key_terms=[KeyTerm.model_validate(t) for t in key_terms],
+                              notes=state.get("summary_notes", []),
+                              compliance=state.get("compliance"),
                               quarantined=state.get("quarantined", []),
                               redactions=state.get("redactions"), documents=documents)
     return {"result": result, "markdown": markdown}

@@ -37,8 +37,8 @@ def passages() -> list[Passage]:
 def test_profiles_name_the_contract_sections() -> None:
     contract = load_profiles()["contract"]
     assert [s.key for s in contract.sections] == [
-        "parties", "term", "obligations", "payment", "termination", "liability",
-        "confidentiality", "governing_law", "notable_risks"]
+        "parties", "term", "obligations", "licence_and_ip", "payment", "restrictions",
+        "termination", "assignment", "liability", "confidentiality", "governing_law"]
     assert set(load_profiles()) == {"contract", "court_opinion", "legislation", "general"}
 
 

@@ -205,7 +205,11 @@ def _citation(svc: Any, web: WebServices, reader: Reader, job_id: str, section: 
               statement: int, index: int) -> dict[str, Any]:
     job = svc.store.get_job(reader.who, job_id)
     if job["status"] == "succeeded":
-        sections = svc.store.result(reader.who, job_id).body.get("sections", [])
+        body = svc.store.result(reader.who, job_id).body
+        # A key term's clause is cited as statement <row> of the pseudo-section "key_terms".
+        terms = [{"citations": [t["citation"]] if t.get("citation") else []}
+                 for t in body.get("key_terms", [])]
+        sections = [*body.get("sections", []), {"key": "key_terms", "statements": terms}]
     elif job["status"] == "needs_review":
         sections = (web.drafts.read(job_id) or {}).get("sections", [])
     else:

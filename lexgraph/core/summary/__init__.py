@@ -6,6 +6,7 @@ from lexgraph.core.summary.schema import (
     Citation,
     ComplianceFinding,
     ComplianceReport,
+    KeyTerm,
     Section,
     Statement,
 )
@@ -14,6 +15,7 @@ __all__ = [
     "Citation",
     "ComplianceFinding",
     "ComplianceReport",
+    "KeyTerm",
     "Profile",
     "Section",
     "SectionSpec",

@@ -42,21 +42,46 @@ def render_docx(result: Mapping[str, Any]) -> bytes:
     doc.add_paragraph(note).runs[0].italic = True
 
     sources: list[str] = []
+
+    def cite(para: Any, citation: Mapping[str, Any]) -> None:
+        sources.append(_text(f"{citation.get('document', '')}, p. {citation.get('page', '?')}: ")
+                       + f"“{_flat(citation.get('quote', ''))}”")
+        mark = para.add_run(f"[{len(sources)}]")
+        mark.font.superscript = True
+
+    for note in result.get("notes") or []:
+        doc.add_paragraph(_text(note)).runs[0].italic = True
+    terms = result.get("key_terms") or []
+    if terms:
+        doc.add_heading("Key terms", level=1)
+        table = doc.add_table(rows=1, cols=2)
+        table.style = "Table Grid"
+        table.rows[0].cells[0].text, table.rows[0].cells[1].text = "Term", "Value"
+        for term in terms:
+            cells = table.add_row().cells
+            cells[0].text = _text(term.get("label", ""))
+            para = cells[1].paragraphs[0]
+            if not term.get("found"):
+                para.add_run("not found")
+                continue
+            para.add_run(_text(term.get("value") or "see the clause"))
+            if term.get("citation"):
+                cite(para, term["citation"])
     for section in result.get("sections", []):
-        doc.add_heading(_text(section.get("title", section.get("key", ""))), level=1)
         statements = section.get("statements", [])
+        if not statements and section.get("expected") is False:
+            continue
+        doc.add_heading(_text(section.get("title", section.get("key", ""))), level=1)
         if not statements:
-            doc.add_paragraph("Nothing in the documents addresses this.").runs[0].italic = True
+            doc.add_paragraph("Not found in the documents.").runs[0].italic = True
             continue
         for statement in statements:
             para = doc.add_paragraph(style="List Bullet")
+            if statement.get("label"):
+                para.add_run(_text(statement["label"]) + " ").bold = True
             para.add_run(_text(statement.get("text", "")))
             for citation in statement.get("citations", []):
-                sources.append(_text(f"{citation.get('document', '')}, "
-                                     f"p. {citation.get('page', '?')}: ")
-                               + f"“{_flat(citation.get('quote', ''))}”")
-                mark = para.add_run(f"[{len(sources)}]")
-                mark.font.superscript = True
+                cite(para, citation)
 
     lines: list[str] = []
     for d in result.get("documents") or []:

@@ -18,6 +18,11 @@ class SectionSpec(BaseModel):
     title: str = Field(min_length=1)
     query: str = Field(min_length=3)
     guidance: str = Field(min_length=3)
+    # Shown even when empty ("not found in the documents"): a reader of this kind of document
+    # expects the section, and its absence is itself a finding.
+    expected: bool = False
+    # CUAD clause categories whose clauses belong here (contracts); empty: chosen by `query`.
+    clauses: tuple[str, ...] = ()
 
 
 class Profile(BaseModel):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from lexgraph.core.summary.schema import Section
+from lexgraph.core.summary.profiles import Profile
+from lexgraph.core.summary.schema import Citation, KeyTerm, Section
 
 
 def _quote(text: str, limit: int = 240) -> str:
@@ -13,7 +14,13 @@ def _quote(text: str, limit: int = 240) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
 def render_summary(*, title: str, matter: str, mode: str, sections: Sequence[Section],
+                   profile: Profile | None = None, key_terms: Sequence[KeyTerm] = (),
+                   notes: Sequence[str] = (),
                    compliance: dict[str, Any] | None = None,
                    quarantined: Sequence[dict[str, Any]] = (),
                    redactions: dict[str, int] | None = None,
@@ -22,19 +29,37 @@ def render_summary(*, title: str, matter: str, mode: str, sections: Sequence[Sec
     mode_note = ("extractive (verbatim sentences from the sources; no language model)"
                  if mode == "extractive" else mode)
     out += [f"_Mode: {mode_note}._", ""]
-    notes: list[str] = []
+    footnotes: list[str] = []
+
+    def cite(citation: Citation) -> str:
+        footnotes.append(f"{citation.document}, p. {citation.page}: "
+                         f"“{_quote(citation.quote)}” ({citation.chunk_id})")
+        return f"[^{len(footnotes)}]"
+
+    for note in notes:
+        out += [f"> {note}", ""]
+    if key_terms:
+        out += ["## Key terms", "", "| Term | Value | Source |", "|---|---|---|"]
+        for term in key_terms:
+            if not term.found:
+                out.append(f"| {term.label} | not found | |")
+                continue
+            value = _cell(term.value) if term.value else "see the clause"
+            source = cite(term.citation) if term.citation else ""
+            out.append(f"| {term.label} | {value} | {source} |")
+        out.append("")
+    expected = {s.key for s in profile.sections if s.expected} if profile else None
     for section in sections:
+        if not section.statements and expected is not None and section.key not in expected:
+            continue  # an empty section the reader does not expect is left out
         out += [f"## {section.title}", ""]
         if not section.statements:
-            out += ["_Nothing in the documents addresses this._", ""]
+            out += ["_Not found in the documents._", ""]
             continue
         for statement in section.statements:
-            marks = []
-            for citation in statement.citations:
-                notes.append(f"{citation.document}, p. {citation.page}: "
-                             f"“{_quote(citation.quote)}” ({citation.chunk_id})")
-                marks.append(f"[^{len(notes)}]")
-            out.append(f"- {statement.text}{''.join(marks)}")
+            marks = "".join(cite(c) for c in statement.citations)
+            label = f"**{_cell(statement.label)}** " if statement.label else ""
+            out.append(f"- {label}{statement.text}{marks}")
         out.append("")
     if documents:
         out += ["## Documents", ""]
@@ -56,6 +81,6 @@ def render_summary(*, title: str, matter: str, mode: str, sections: Sequence[Sec
     if redactions:
         counts = ", ".join(f"{n} {kind}" for kind, n in sorted(redactions.items()))
         out += [f"Personal data pseudonymized before any model saw it: {counts}.", ""]
-    if notes:
-        out += [f"[^{i}]: {note}" for i, note in enumerate(notes, start=1)]
+    if footnotes:
+        out += [f"[^{i}]: {note}" for i, note in enumerate(footnotes, start=1)]
     return "\n".join(out).rstrip() + "\n"

@@ -23,12 +23,32 @@ class Statement(BaseModel):
     text: str
     citations: list[Citation] = Field(default_factory=list)
     support: float | None = None  # best support score from verify_citations, 0..1
+    # Where in the document the statement comes from, for the reader ("SEC. 3. GRANTS.",
+    # "Syllabus"); never part of what is checked against the source.
+    label: str | None = None
+    category: str | None = None  # the clause category of a contract statement's source
 
 
 class Section(BaseModel):
     key: str
     title: str
     statements: list[Statement] = Field(default_factory=list)
+    # A reader expects this section even when empty ("not found" is itself a finding); other
+    # empty sections are left out of what people read.
+    expected: bool = False
+
+
+class KeyTerm(BaseModel):
+    """One row of a contract's key-terms table: a value read from the clause that states it,
+    or ``found = False`` when the contract has no such clause (never a guess)."""
+
+    key: str
+    label: str
+    found: bool
+    value: str | None = None  # "Delaware", "March 21, 2019", "90 days"; None: see the clause
+    citation: Citation | None = None
+    category: str | None = None  # the CUAD clause category that states it
+    score: float | None = None  # the clause finder's confidence in the cited clause
 
 
 Verdict = Literal["pass", "revise", "escalate"]
