@@ -6,10 +6,10 @@ the same word budget (each baseline cut to the words lexgraph used), with mean l
 ``heldout`` and ``tune`` parts of shared/billsum (see billsum_data.py) and on the 8 bills of
 shared/corpus/billsum_dev.jsonl.
 
-CUAD validation contracts (contract profile): key-fact recall per category — an annotated fact
-(a contract's annotation of one category) is found when a statement or a key term covers at
-least half of the content words of one of its annotated clauses; date facts also need the
-year, party facts a full party name — and the precision of the key terms (a reported key term
+CUAD validation contracts (contract profile): key-fact recall per category — an annotated
+fact (a contract's annotation of a category behind the key-terms table) is found when a statement or a key term covers at
+least half of the content words of one of its annotated clauses; a date fact also needs
+the year of its annotated date, a party fact a full party name — and the precision of the key terms (a reported key term
 is right when its cited clause overlaps an annotated clause of its category by half of either
 one's content words), next to lead-k at the same budget.
 
@@ -44,12 +44,15 @@ from lexgraph.core.ingest.sentences import is_fragment, statement_problem
 from lexgraph.core.summary import load_profiles
 from lexgraph.core.summary.citations import content_words
 from lexgraph.core.summary.compose import Composed, compose_extractive
+from lexgraph.core.summary.key_terms import TERMS
 from lexgraph.core.vectorstore.base import Passage
 
 METRICS = ("rouge1", "rouge2", "rougeL")
 CUAD = data.SHARED / "cuad"
 # Key facts and the key terms that report them: CUAD category -> key-term key.
 DATE_FACTS = ("Agreement Date", "Effective Date", "Expiration Date")
+# The key facts: the CUAD categories behind the rows of the key-terms table.
+KEY_FACTS = tuple(t.category for t in TERMS)
 
 
 class Tally:
@@ -155,21 +158,23 @@ _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _ROLE = re.compile(r"^(?:the\s+)?[A-Z][a-z]+$")
 
 
+def _years_in(clause: str, text: str) -> bool:
+    return all(year in text for year in _YEAR.findall(clause))
+
+
 def _party_names(clauses: list[str]) -> list[str]:
     """Full party names among a Parties annotation: not a defined role ("Company")."""
     return [c for c in clauses if not _ROLE.match(c) and len(content_words(c)) >= 1
             and not c.startswith('"')]
 
 
-def contracts(limit: int | None, tally: Tally) -> dict[str, Any]:
+def contracts(limit: int | None, tally: Tally, part: str = "validation") -> dict[str, Any]:
     split = json.loads((CUAD / "split.json").read_text())
-    validation = set(split["validation"])
+    validation = set(split[part])
     with (CUAD / "master_clauses.csv").open(newline="", encoding="utf-8") as f:
         rows = [r for r in csv.DictReader(f)
                 if r["Text File"] and Path(r["Text File"]).stem in validation]
     rows = rows[:limit] if limit else rows
-    finder = load_clause_finder()
-    categories = finder.categories
     found: dict[str, list[int]] = {}
     lead_found: dict[str, list[int]] = {}
     term_right: dict[str, list[int]] = {}
@@ -185,8 +190,9 @@ def contracts(limit: int | None, tally: Tally) -> dict[str, Any]:
             stated + [f"{t.value or ''} {t.citation.quote if t.citation else ''}" for t in terms])
         covered = content_words(covered_text)
         budget = len(composed.text().split())
-        lead_words = content_words(baselines.lead(text, budget))
-        for category in (c for c in categories if c in row):
+        lead_text = baselines.lead(text, budget)
+        lead_words = content_words(lead_text)
+        for category in (c for c in KEY_FACTS if c in row):
             clauses = _clause_texts(row[category])
             if not clauses:
                 continue
@@ -195,9 +201,11 @@ def contracts(limit: int | None, tally: Tally) -> dict[str, Any]:
                 hit = any(_covers(covered, n) for n in names)
                 lead_hit = any(_covers(lead_words, n) for n in names)
             elif category in DATE_FACTS:
-                hit = any(_covers(covered, c) for c in clauses) and bool(
-                    _YEAR.search(covered_text))
-                lead_hit = any(_covers(lead_words, c) for c in clauses)
+                # A calendar date counts only with its year; a term stated as a duration
+                # ("three (3) years from the Effective Date") has none to carry.
+                hit = any(_covers(covered, c) and _years_in(c, covered_text) for c in clauses)
+                lead_hit = any(_covers(lead_words, c) and _years_in(c, lead_text)
+                               for c in clauses)
             else:
                 hit = any(_covers(covered, c) for c in clauses)
                 lead_hit = any(_covers(lead_words, c) for c in clauses)
@@ -216,7 +224,7 @@ def contracts(limit: int | None, tally: Tally) -> dict[str, Any]:
                     topic[1] += 1
                     topic[0] += int(st.category in _section_categories(section.key))
     elapsed = time.perf_counter() - started
-    print(f"\nCUAD validation: {len(rows)} contracts, {elapsed / max(len(rows), 1):.2f} s each")
+    print(f"\nCUAD {part}: {len(rows)} contracts, {elapsed / max(len(rows), 1):.2f} s each")
     print(f"  {'category':<36} {'facts':>5} {'lexgraph':>9} {'lead-k':>8}")
     all_hits = [h for v in found.values() for h in v]
     all_lead = [h for v in lead_found.values() for h in v]
@@ -253,7 +261,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=("bills", "contracts"))
     parser.add_argument("--contracts", type=int, default=None,
-                        help="measure only the first N validation contracts")
+                        help="measure only the first N contracts of the split")
+    parser.add_argument("--split", choices=("validation", "train"), default="validation",
+                        help="CUAD split to measure contracts on (tune on train, report "
+                             "validation)")
     args = parser.parse_args()
     data.require(data.BILLS, data.DEV_BILLS, CUAD / "split.json")
     tally = Tally()
@@ -265,7 +276,7 @@ def main() -> int:
         tally.report("bills")
     if args.only in (None, "contracts"):
         contract_tally = Tally()
-        contracts(args.contracts, contract_tally)
+        contracts(args.contracts, contract_tally, args.split)
         contract_tally.report("contracts")
     return 0
 

@@ -78,7 +78,15 @@ def test_docx_has_sections_citations_and_survives_control_characters() -> None:
             {"key": "payment", "title": "Payment", "statements": [
                 {"text": "Rent is paid\x00 monthly.", "citations": [
                     {"document": "lease.pdf", "page": 2, "quote": "Rent is paid\x0b monthly."}]}]},
-            {"key": "term", "title": "Term", "statements": []}],
+            {"key": "term", "title": "Term", "statements": []},
+            {"key": "restrictions", "title": "Restrictions", "statements": [],
+             "expected": False}],
+        "key_terms": [
+            {"key": "governing_law", "label": "Governing law", "found": True,
+             "value": "Delaware", "citation": {"document": "lease.pdf", "page": 3,
+                                               "quote": "governed by the laws of Delaware"}},
+            {"key": "non_compete", "label": "Non-compete", "found": False}],
+        "notes": ["Some clauses could not be read."],
         "compliance": {"verdict": "pass", "findings": []},
         "review": {"action": "approve", "comment": "ok"},
         "quarantined": [{"chunk_id": "d:1:0"}], "redactions": {"PERSON": 2},
@@ -87,10 +95,16 @@ def test_docx_has_sections_citations_and_survives_control_characters() -> None:
     doc = Document(io.BytesIO(render_docx(result)))
     texts = [p.text for p in doc.paragraphs]
     headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
-    assert headings == ["Payment", "Term", "Documents", "Checks", "Sources"]
-    assert "Rent is paid  monthly.[1]" in texts
-    assert "[1] lease.pdf, p. 2: “Rent is paid monthly.”" in texts
-    assert "Nothing in the documents addresses this." in texts
+    # An empty section the reader does not expect is left out; "Term" predates the flag.
+    assert headings == ["Key terms", "Payment", "Term", "Documents", "Checks", "Sources"]
+    (table,) = doc.tables
+    rows = [[c.text for c in row.cells] for row in table.rows]
+    assert rows == [["Term", "Value"], ["Governing law", "Delaware[1]"],
+                    ["Non-compete", "not found"]]
+    assert "Some clauses could not be read." in texts
+    assert "Rent is paid  monthly.[2]" in texts
+    assert "[2] lease.pdf, p. 2: “Rent is paid monthly.”" in texts
+    assert "Not found in the documents." in texts
     assert "Human review: approve (ok)." in texts
     assert "Personal data pseudonymized before any model saw it: 2 PERSON." in texts
 

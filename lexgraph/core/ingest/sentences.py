@@ -248,6 +248,7 @@ def legal_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     block: tuple[int, int] | None = None  # running text collected so far
     caption: tuple[int, int] | None = None  # caption lines collected so far
     blank_since = False
+    blanks = 0
 
     def flush_block() -> None:
         nonlocal block
@@ -274,6 +275,7 @@ def legal_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
         s, e = _trim(text, pos, line_end)
         pos = line_end + 1
         if s >= e:
+            blanks = blanks + 1 if blank_since else 1
             blank_since = True
             continue
         line = text[s:e]
@@ -294,8 +296,10 @@ def legal_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
             blank_since = False
             continue
         flush_caption()
+        # Two blank lines or more end a block whatever precedes them: layout, not wrapping
+        # (an EDGAR "Source: …" line before the contract's first paragraph).
         if block is not None and blank_since and (
-                _ENDS_SENTENCE.search(text, block[0], block[1])
+                blanks >= 2 or _ENDS_SENTENCE.search(text, block[0], block[1])
                 or (_short_last_line(text, block) and not line[:1].islower())):
             flush_block()
         block = (block[0], e) if block is not None else (s, e)
@@ -538,11 +542,28 @@ def clean_statement_spans(text: str, start: int = 0, end: int | None = None
                           ) -> list[tuple[int, int]]:
     """The sentences of ``text[start:end]`` that can stand as statements, furniture trimmed."""
     kept: list[tuple[int, int]] = []
-    for s, e in legal_sentences(text, start, end):
+    spans = legal_sentences(text, start, end)
+    i = 0
+    while i < len(spans):
+        s, e = spans[i]
+        # A preamble laid out over lines: "… is made by and among" / "BETWEEN:" / the parties.
+        joined = 0
+        while i + 1 < len(spans) and joined < 5 and (
+                _JOINER.search(text, s, e)
+                or _AND_LINE.fullmatch(text, spans[i + 1][0], spans[i + 1][1])):
+            e = spans[i + 1][1]
+            i += 1
+            joined += 1
         s, e = trim_furniture(text, s, e)
         if s < e and statement_problem(text[s:e]) is None:
             kept.append((s, e))
+        i += 1
     return kept
+
+
+# Where a sentence goes on after a line break the layout made look like an end.
+_JOINER = re.compile(r"(?:\b(?:between|among)\s*:?|,\s*is|\bby\s+and)\s*$", re.IGNORECASE)
+_AND_LINE = re.compile(r"(?:AND|And|and)\s*:?")
 
 
 _DIGITS = re.compile(r"\d+")

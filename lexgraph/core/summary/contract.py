@@ -10,6 +10,7 @@ then to the next-best clauses of each section in turn. Sections that no category
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ from numpy.typing import NDArray
 
 from lexgraph.core.clauses.base import ClauseFinder
 from lexgraph.core.summary.citations import content_words
-from lexgraph.core.summary.key_terms import TERMS, key_terms
+from lexgraph.core.summary.key_terms import TERMS, key_terms, read_parties
 from lexgraph.core.summary.profiles import Profile
 from lexgraph.core.summary.schema import KeyTerm, Section
 from lexgraph.core.summary.units import Unit
@@ -82,15 +83,25 @@ def summarize_contract(profile: Profile, units: Sequence[Unit], finder: ClauseFi
         taken.add(i)
         used += units[i].words
 
-    # First the best clause of every key category, in the table's order.
+    opening = preamble(units)
+    if opening is not None and "Parties" in home:
+        take(home["Parties"], opening, "Parties")
+
+    # First the best clause of every key category, in the table's order: the sentence that
+    # scores highest for the category (a preamble may be a Parties sentence first and carry
+    # the agreement date too; it is stated once).
     for term in TERMS:
         c = column.get(term.category)
         key = home.get(term.category)
-        if c is None or key is None:
+        if c is None or key is None or not len(units):
             continue
-        best = next((i for i, cat in ranked[key] if cat == term.category), None)
-        if best is not None and best not in taken and (used < budget or not taken):
-            take(key, best, term.category)
+        best = int(np.argmax(scores[:, c]))
+        if scores[best, c] < thresholds[c] or best in taken:
+            continue
+        if used < budget or not taken:
+            owner = assigned[best]
+            section = home.get(categories[owner], key) if owner >= 0 else key
+            take(section, best, categories[owner] if owner >= 0 else term.category)
     # Then the sections in turn, each taking its next-best sentence, until the budget is spent.
     cursor = {key: 0 for key in ranked}
     progress = True
@@ -121,7 +132,23 @@ def summarize_contract(profile: Profile, units: Sequence[Unit], finder: ClauseFi
             statements.append(statement)
         sections.append(Section(key=spec.key, title=spec.title, statements=statements))
     precise = {c: _precise_threshold(finder, c) for c in categories}
-    return ContractSummary(sections, key_terms(units, scores, categories, precise))
+    return ContractSummary(sections, key_terms(units, scores, categories, precise,
+                                               preamble=opening))
+
+
+# The opening sentence that names the parties: "This Agreement is entered into as of … by and
+# between A and B". It is where a contract states its parties and its date, so it is stated
+# first and the key terms read them there when no better clause is found.
+_OPENING = re.compile(r"\b(?:between|among|entered\s+into|made\s+(?:and\s+entered\s+into\s+)?"
+                      r"(?:as\s+of|on|this|effective))\b", re.IGNORECASE)
+
+
+def preamble(units: Sequence[Unit]) -> int | None:
+    window = min(len(units), max(12, len(units) // 8))
+    for i in range(window):
+        if _OPENING.search(units[i].text) and read_parties(units[i].text):
+            return i
+    return None
 
 
 def _precise_threshold(finder: ClauseFinder, category: str) -> float:

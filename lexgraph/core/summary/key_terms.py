@@ -7,7 +7,7 @@ enough. A value is only ever read from the cited clause, never guessed.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -133,21 +133,45 @@ _READERS = {"date": read_date, "law": read_law, "duration": read_duration,
             "money": read_money, "parties": read_parties}
 
 
+# Read from the preamble when no clause of the category is confident enough: the opening
+# sentence names the parties and dates the agreement ("… effective as of" dates its start).
+def _always(text: str) -> bool:
+    return True
+
+
+def _says_effective(text: str) -> bool:
+    return re.search(r"\beffective\b", text, re.IGNORECASE) is not None
+
+
+_FROM_PREAMBLE: dict[str, Callable[[str], bool]] = {
+    "parties": _always, "agreement_date": _always, "effective_date": _says_effective}
+
+
 def key_terms(units: Sequence[Unit], scores: NDArray[np.float32], categories: Sequence[str],
-              thresholds: dict[str, float]) -> list[KeyTerm]:
+              thresholds: dict[str, float], *, preamble: int | None = None) -> list[KeyTerm]:
     """One row per TERMS entry: the best clause of its category when its score clears the
-    category's threshold; the value read from that clause."""
+    category's threshold (or, for the parties and dates, the preamble that states them); the
+    value read from that clause."""
     column = {c: i for i, c in enumerate(categories)}
     rows: list[KeyTerm] = []
     for spec in TERMS:
         i = column.get(spec.category)
         best = int(np.argmax(scores[:, i])) if i is not None and len(units) else -1
-        if best < 0 or scores[best, i] < thresholds.get(spec.category, 1.0):
+        confident = best >= 0 and scores[best, i] >= thresholds.get(spec.category, 1.0)
+        reader = _READERS.get(spec.value)
+        opening = units[preamble] if preamble is not None else None
+        if (opening is not None and reader is not None and spec.key in _FROM_PREAMBLE
+                and _FROM_PREAMBLE[spec.key](opening.text) and reader(opening.text)
+                and (not confident or spec.key == "parties")):
+            rows.append(KeyTerm(key=spec.key, label=spec.label, category=spec.category,
+                                found=True, value=reader(opening.text),
+                                citation=opening.citation()))
+            continue
+        if not confident:
             rows.append(KeyTerm(key=spec.key, label=spec.label, category=spec.category,
                                 found=False))
             continue
         unit = units[best]
-        reader = _READERS.get(spec.value)
         value = reader(unit.text) if reader else None
         if spec.value == "date" and value is None:
             # A date without its year, or none at all: the clause is cited, no value read.

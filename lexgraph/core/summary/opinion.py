@@ -33,8 +33,10 @@ _SIGNPOSTS: dict[str, re.Pattern[str]] = {
         r"we (?:must )?(?:decide|consider|address) whether|asks? (?:us )?whether|"
         r"at issue (?:is|here))", re.IGNORECASE),
     "holding": re.compile(
-        r"(?:^Held:|\bwe (?:therefore )?(?:hold|conclude)\b|\bwe agree (?:with|that)\b|"
-        r"\bwe find that\b|\bthe court (?:holds|concludes)\b)", re.IGNORECASE),
+        r"(?:^Held:|\bwe (?:therefore |thus )?(?:hold|conclude)\b|\bwe agree (?:with|that)\b|"
+        r"\bwe find that\b|\bthe court (?:holds|concludes)\b|"
+        r"^(?:Consequently|Accordingly|Therefore|Thus), we (?:dismiss|affirm|reverse|vacate)\b)",
+        re.IGNORECASE),
     "reasoning": re.compile(
         r"\b(?:because|since the|under (?:our|the) (?:precedent|standard|test)|"
         r"standard of review|the (?:statute|constitution|first amendment|clause) (?:requires|"
@@ -68,8 +70,19 @@ def _syllabus(units: Sequence[Unit]) -> set[int]:
     return inside
 
 
+# A sentence that is only a citation ("Cf. Cobell v. Kempthorne, …") or a separate opinion's
+# first person ("I would not…") speaks for no holding or reasoning of the court.
+_CITATION_ONLY = re.compile(r"^(?:See|Cf\.|Id\.|E\.g\.|Accord|But see|Compare)(?=[\s,])")
+_FIRST_PERSON = re.compile(r"(?:^|\s)I (?:would|write|agree|disagree|concur|dissent|see|do)\b")
+
+
+def _speaks_for_the_court(unit: Unit) -> bool:
+    return not (_CITATION_ONLY.match(unit.text) or _FIRST_PERSON.search(unit.text))
+
+
 def summarize_opinion(profile: Profile, units: Sequence[Unit], budget: int) -> list[Section]:
     syllabus = _syllabus(units)
+    units = [u for u in units if _speaks_for_the_court(u)]
     picks: dict[str, list[Unit]] = {s.key: [] for s in profile.sections}
     taken: set[int] = set()
     used = 0

@@ -24,8 +24,9 @@ _PART = re.compile(
     r"[\dIVXLC]+[A-Za-z]?\.?[^\n]{0,160}|\d{1,2}\.[ \t]+[A-Z][^\n]{2,80})$",
     re.MULTILINE,
 )
+_NUMERAL_LINE = re.compile(r"(?:[IVXLC]{1,5}|[A-Z]|\d{1,2})\.[ \t]*\n\s*(?=[A-Z])")
 MIN_WORDS = 5
-MAX_WORDS = 120
+MAX_WORDS = 200
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,9 @@ def statement_units(passages: Sequence[Passage],
             captions = [(m.start(), " ".join(m.group(1).split()))
                         for m in _PART.finditer(source, lo, hi)]
             for start, end in clean_statement_spans(source, lo, hi):
+                numeral = _NUMERAL_LINE.match(source, start, end)
+                if numeral:  # "I.\nThe district court found…": the part number is a caption
+                    start = numeral.end()
                 while captions and captions[0][0] <= start:
                     part = captions.pop(0)[1]
                     part_index += 1
