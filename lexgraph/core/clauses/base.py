@@ -33,6 +33,11 @@ class ClauseFinder(Protocol):
 
     def threshold(self, category: str) -> float: ...
 
+    def high_precision_threshold(self, category: str) -> float | None:
+        """The lowest score at which the category's labels were precise enough to report as
+        a key term (precision >= 0.9 out of fold in training); None when none was."""
+        ...
+
 
 def labels_from_scores(scores: npt.NDArray[np.float32], categories: Sequence[str],
                        thresholds: npt.NDArray[np.float32]) -> list[list[ClauseLabel]]:
