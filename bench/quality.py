@@ -6,18 +6,18 @@ the same word budget (each baseline cut to the words lexgraph used), with mean l
 ``heldout`` and ``tune`` parts of shared/billsum (see billsum_data.py) and on the 8 bills of
 shared/corpus/billsum_dev.jsonl.
 
-CUAD validation contracts (contract profile): key-fact recall per category — an annotated
-fact (a contract's annotation of a category behind the key-terms table) is found when a statement or a key term covers at
-least half of the content words of one of its annotated clauses; a date fact also needs
-the year of its annotated date, a party fact a full party name — and the precision of the key terms (a reported key term
-is right when its cited clause overlaps an annotated clause of its category by half of either
-one's content words), next to lead-k at the same budget.
+CUAD validation contracts (contract profile): key-fact recall per category. An annotated fact
+(a contract's annotation of a category behind the key-terms table) is found when a statement
+or a key term covers at least half of the content words of one of its annotated clauses; a
+date fact also needs the year of its annotated date, a party fact a full party name. Key-term
+precision: a reported key term is right when its cited clause overlaps an annotated clause of
+its category by half of either one's content words. Lead-k at the same budget alongside.
 
 Everywhere: the share of statements that are fragments, the statements that are boilerplate,
 and the share of citations verbatim at their offsets. Sections: the share of contract
 statements whose clause category belongs to the section they sit in.
 
-    .venv/bin/python bench/quality.py [--only bills|contracts] [--contracts N]
+    .venv/bin/python bench/quality.py [--only bills|contracts] [--contracts N] [--split train]
 """
 
 from __future__ import annotations

@@ -39,6 +39,9 @@ app = typer.Typer(help="lexgraph: verified, cited summaries of legal documents."
                   no_args_is_help=True, add_completion=False)
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+train_app = typer.Typer(help="Rebuild the packaged models from their training data.",
+                        no_args_is_help=True)
+app.add_typer(train_app, name="train")
 console = Console(stderr=True)
 out = Console()
 
@@ -54,6 +57,19 @@ def _store(settings: Settings) -> Any:
     if settings.auto_migrate:
         upgrade(engine)
     return JobStore(engine, LocalBlobStore(settings.resolved_blob_dir), settings)
+
+
+@train_app.command("clauses", context_settings={"allow_extra_args": True,
+                                               "ignore_unknown_options": True})
+def train_clauses(ctx: typer.Context) -> None:
+    """Retrain the clause finder on CUAD's training split (needs scikit-learn, in the dev
+    extra): `lexgraph train clauses --cuad ../shared/cuad --out DIR`; --help lists the rest."""
+    try:
+        from lexgraph.core.clauses.training import main as train_main
+    except ImportError as exc:
+        console.print(f"[red]training needs the dev dependencies: {exc}[/red]")
+        raise typer.Exit(2) from None
+    raise typer.Exit(train_main(list(ctx.args)))
 
 
 @app.command()

@@ -360,3 +360,15 @@ def test_bench_without_cuad_exits_2(tmp_path: Path) -> None:
                           cwd=ROOT, timeout=120)
     assert done.returncode == 2
     assert "not available" in done.stderr
+
+
+def test_the_cli_trains_clauses_and_says_when_cuad_is_missing(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from lexgraph.cli import app
+
+    result = CliRunner().invoke(app, ["train", "clauses", "--cuad", str(tmp_path / "none"),
+                                      "--out", str(tmp_path / "model")])
+    assert result.exit_code == 2
+    assert "CUAD v1 not found" in result.output
+    assert not (tmp_path / "model").exists()

@@ -143,7 +143,7 @@ def test_length_options_order_the_budget() -> None:
 
 
 def test_a_contract_gets_key_terms_read_from_the_cited_clause() -> None:
-    composed = _compose(CONTRACT, "contract")
+    composed = _compose(CONTRACT, "contract", 400)
     terms = {t.key: t for t in composed.key_terms}
     law = terms["governing_law"]
     assert law.found and law.value == "Delaware" and law.citation is not None
@@ -169,7 +169,7 @@ def test_a_contract_gets_key_terms_read_from_the_cited_clause() -> None:
 
 
 def test_check_key_terms_rejects_a_value_its_clause_does_not_say() -> None:
-    composed = _compose(CONTRACT, "contract")
+    composed = _compose(CONTRACT, "contract", 400)
     law = next(t for t in composed.key_terms if t.key == "governing_law")
     forged = law.model_copy(update={"value": "California"})
     passages = {p.id: p for p in _passages(CONTRACT)}
@@ -218,7 +218,7 @@ def test_an_opinion_by_its_signposts_without_reporter_boilerplate() -> None:
 
 def test_markdown_has_the_key_terms_and_leaves_out_unexpected_empty_sections() -> None:
     profile = load_profiles()["contract"]
-    composed = _compose(CONTRACT, "contract")
+    composed = _compose(CONTRACT, "contract", 400)
     for section in composed.sections:
         section.expected = next(s.expected for s in profile.sections if s.key == section.key)
     md = render_summary(title=profile.title, matter="m", mode="extractive",

@@ -563,7 +563,7 @@ def clean_statement_spans(text: str, start: int = 0, end: int | None = None
 
 # Where a sentence goes on after a line break the layout made look like an end.
 _JOINER = re.compile(r"(?:\b(?:between|among)\s*:?|,\s*is|\bby\s+and)\s*$", re.IGNORECASE)
-_AND_LINE = re.compile(r"(?:AND|And|and)\s*:?")
+_AND_LINE = re.compile(r"(?:AND|And|and|BETWEEN|Between|between|AMONG|Among|among)\s*:?")
 
 
 _DIGITS = re.compile(r"\d+")

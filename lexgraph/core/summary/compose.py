@@ -86,7 +86,7 @@ def compose_extractive(profile: Profile, passages: Sequence[Passage], *,
     if profile.name == "legislation":
         composed = Composed(_bill_sections(profile, summarize_bill(units, budget)))
     elif profile.name == "contract" and finder is not None:
-        contract = summarize_contract(profile, units, finder, budget)
+        contract = summarize_contract(profile, units, finder, budget, passages)
         composed = Composed(contract.sections, contract.key_terms)
         if not any(t.found for t in contract.key_terms):
             notes.append("No clause of the kinds in the key-terms table was recognized with "

@@ -19,10 +19,11 @@ from numpy.typing import NDArray
 
 from lexgraph.core.clauses.base import ClauseFinder
 from lexgraph.core.summary.citations import content_words
-from lexgraph.core.summary.key_terms import TERMS, key_terms, read_parties
+from lexgraph.core.summary.key_terms import DATE, TERMS, key_terms, read_parties
 from lexgraph.core.summary.profiles import Profile
-from lexgraph.core.summary.schema import KeyTerm, Section
+from lexgraph.core.summary.schema import Citation, KeyTerm, Section
 from lexgraph.core.summary.units import Unit
+from lexgraph.core.vectorstore.base import Passage
 
 # A query-fed section takes a sentence only when it shares this share of the query's words.
 QUERY_OVERLAP = 0.3
@@ -45,7 +46,7 @@ def _assign(scores: NDArray[np.float32], thresholds: NDArray[np.float32]
 
 
 def summarize_contract(profile: Profile, units: Sequence[Unit], finder: ClauseFinder,
-                       budget: int) -> ContractSummary:
+                       budget: int, passages: Sequence[Passage] = ()) -> ContractSummary:
     categories = finder.categories
     if not units:
         return ContractSummary([Section(key=s.key, title=s.title, statements=[])
@@ -132,8 +133,9 @@ def summarize_contract(profile: Profile, units: Sequence[Unit], finder: ClauseFi
             statements.append(statement)
         sections.append(Section(key=spec.key, title=spec.title, statements=statements))
     precise = {c: _precise_threshold(finder, c) for c in categories}
+    dated = opening_date(units, passages, opening)
     return ContractSummary(sections, key_terms(units, scores, categories, precise,
-                                               preamble=opening))
+                                               preamble=opening, dated=dated))
 
 
 # The opening sentence that names the parties: "This Agreement is entered into as of … by and
@@ -156,3 +158,36 @@ def _precise_threshold(finder: ClauseFinder, category: str) -> float:
     (nothing reached the precision a key term needs) is never reported as found."""
     value = finder.high_precision_threshold(category)
     return 1.01 if value is None else value
+
+
+_EDGAR_SOURCE = re.compile(r"^\W*Source:", re.MULTILINE)
+
+
+def opening_date(units: Sequence[Unit], passages: Sequence[Passage],
+                 preamble_index: int | None) -> Citation | None:
+    """The line of the title block or preamble that dates the agreement ("… AGREEMENT dated
+    as of August 21, 2018"): the first calendar date with its year before the end of the
+    preamble (or the first 3,000 characters), cited as the line that carries it."""
+    if not units:
+        return None
+    first = units[preamble_index if preamble_index is not None else 0]
+    source, base = first.source, first.base
+    limit = first.end if preamble_index is not None else min(len(source), 3000)
+    for match in DATE.finditer(source, 0, limit):
+        line_start = source.rfind("\n", 0, match.start()) + 1
+        if _EDGAR_SOURCE.match(source, line_start):
+            continue  # the filing's date, not the agreement's
+        position = base + match.start()
+        home = next((p for p in passages if p.document_id == first.passage.document_id
+                     and p.page == first.passage.page and p.start <= position < p.end), None)
+        if home is None:
+            continue
+        line_end = source.find("\n", match.end())
+        lo = max(line_start + base, home.start)
+        hi = min((line_end if line_end >= 0 else len(source)) + base, home.end)
+        quote = source[lo - base:hi - base]
+        stripped = quote.strip()
+        lo += len(quote) - len(quote.lstrip())
+        return Citation(chunk_id=home.id, document_id=home.document_id, document=home.document,
+                        page=home.page, start=lo, end=lo + len(stripped), quote=stripped)
+    return None

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from lexgraph.core.summary.schema import KeyTerm
+from lexgraph.core.summary.schema import Citation, KeyTerm
 from lexgraph.core.summary.units import Unit
 
 
@@ -54,7 +54,7 @@ TERMS: tuple[TermSpec, ...] = (
 _MONTHS = (r"(?:January|February|March|April|May|June|July|August|September|October|November|"
            r"December|Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|"
            r"Dec\.?)")
-_DATE = re.compile(
+DATE = re.compile(
     rf"\b{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d\b"
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:day\s+of\s+)?{_MONTHS},?\s+(?:19|20)\d\d\b"
     r"|\b\d{1,2}/\d{1,2}/(?:19|20)\d\d\b|\b(?:19|20)\d\d-\d\d-\d\d\b",
@@ -96,7 +96,7 @@ _ENTITY = re.compile(
 
 
 def read_date(text: str) -> str | None:
-    match = _DATE.search(text)
+    match = DATE.search(text)
     return " ".join(match.group(0).split()) if match else None
 
 
@@ -148,7 +148,8 @@ _FROM_PREAMBLE: dict[str, Callable[[str], bool]] = {
 
 
 def key_terms(units: Sequence[Unit], scores: NDArray[np.float32], categories: Sequence[str],
-              thresholds: dict[str, float], *, preamble: int | None = None) -> list[KeyTerm]:
+              thresholds: dict[str, float], *, preamble: int | None = None,
+              dated: Citation | None = None) -> list[KeyTerm]:
     """One row per TERMS entry: the best clause of its category when its score clears the
     category's threshold (or, for the parties and dates, the preamble that states them); the
     value read from that clause."""
@@ -166,6 +167,11 @@ def key_terms(units: Sequence[Unit], scores: NDArray[np.float32], categories: Se
             rows.append(KeyTerm(key=spec.key, label=spec.label, category=spec.category,
                                 found=True, value=reader(opening.text),
                                 citation=opening.citation()))
+            continue
+        if not confident and spec.key == "agreement_date" and dated is not None:
+            # The title block dates the agreement: the line that says so is the clause.
+            rows.append(KeyTerm(key=spec.key, label=spec.label, category=spec.category,
+                                found=True, value=read_date(dated.quote), citation=dated))
             continue
         if not confident:
             rows.append(KeyTerm(key=spec.key, label=spec.label, category=spec.category,

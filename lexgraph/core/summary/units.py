@@ -26,7 +26,7 @@ _PART = re.compile(
 )
 _NUMERAL_LINE = re.compile(r"(?:[IVXLC]{1,5}|[A-Z]|\d{1,2})\.[ \t]*\n\s*(?=[A-Z])")
 MIN_WORDS = 5
-MAX_WORDS = 200
+MAX_WORDS = 300
 
 
 @dataclass(frozen=True)
