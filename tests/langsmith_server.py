@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -57,6 +58,10 @@ class LangSmithRecorder:
         self.feedback: list[dict[str, Any]] = []
         self.projects: dict[str, dict[str, Any]] = {}
         self.connections = 0
+        # Requests to these paths, as many as the count says, get no answer for
+        # ``stall_seconds`` and then none at all: a LangSmith that hangs now and then.
+        self.stall: dict[str, int] = {}
+        self.stall_seconds = 30.0
         self._lock = threading.Lock()
         recorder = self
 
@@ -143,6 +148,14 @@ class LangSmithRecorder:
                 path = urlsplit(self.path).path
                 query = parse_qs(urlsplit(self.path).query)
                 with server._lock:
+                    stalled = server.stall.get(path, 0) > 0
+                    if stalled:
+                        server.stall[path] -= 1
+                if stalled:
+                    time.sleep(server.stall_seconds)
+                    self.close_connection = True
+                    return
+                with server._lock:
                     server.uploads.append(Upload(method, self.path, dict(self.headers.items()),
                                                  body))
                     reply: Any = {}
@@ -211,6 +224,57 @@ class LangSmithRecorder:
 @contextmanager
 def langsmith_server() -> Iterator[LangSmithRecorder]:
     server = LangSmithRecorder().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+class SilentServer:
+    """A loopback LangSmith that accepts connections and reads requests but never answers:
+    what a hung proxy or an overloaded self-hosted instance looks like to the SDK."""
+
+    def __init__(self) -> None:
+        import socket
+
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        self._held: list[Any] = []
+        self._stopped = threading.Event()
+        self.connections = 0
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._socket.getsockname()[:2]
+        return f"http://{host!s}:{port}"
+
+    def _accept(self) -> None:
+        self._socket.settimeout(0.05)
+        while not self._stopped.is_set():
+            try:
+                conn, _ = self._socket.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.connections += 1
+            self._held.append(conn)  # kept open, never written to
+
+    def start(self) -> SilentServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=5)
+        for conn in self._held:
+            conn.close()
+        self._socket.close()
+
+
+@contextmanager
+def silent_server() -> Iterator[SilentServer]:
+    server = SilentServer().start()
     try:
         yield server
     finally:

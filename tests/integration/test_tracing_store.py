@@ -20,7 +20,7 @@ from lexgraph.core.jobs.store import JobStore
 from lexgraph.core.storage.blobs import LocalBlobStore
 from lexgraph.core.tracing import NoopTracer, Tracer, root_run_id
 from lexgraph.core.tracing.langsmith_tracer import LangSmithTracer
-from tests.langsmith_server import LangSmithRecorder, langsmith_server
+from tests.langsmith_server import LangSmithRecorder, langsmith_server, silent_server
 
 SUBMISSION = Submission(matter="harbourline", profile="contract",
                         instructions="Mention Ms. Imogen Halvorsen by name.",
@@ -68,8 +68,9 @@ def test_submission_opens_the_root_run_and_cancel_closes_it(
     job = traced.submit(who, SUBMISSION, None).body
     root = str(root_run_id(job["id"]))
     project = recorder.projects["lexgraph"]
+    # The configured endpoint's host and port: a self-hosted LangSmith serves its UI there.
     assert job["trace_url"].startswith(
-        f"http://localhost/o/{project['tenant_id']}/projects/p/{project['id']}/r/{root}?")
+        f"{recorder.url}/o/{project['tenant_id']}/projects/p/{project['id']}/r/{root}?")
     with traced.sessions() as s:
         stored = s.execute(select(Job.trace).where(Job.id == job["id"])).scalar_one()
     assert stored["run_id"] == root and stored["headers"]["langsmith-trace"].endswith(root)
@@ -102,6 +103,29 @@ def test_feedback_is_stored_sent_and_tenant_scoped(
         row = s.execute(select(JobFeedback)).scalar_one()
     assert (row.job_id, row.tenant_id, row.score, row.sent) == (job_id, who.tenant_id, 0.0,
                                                                  True)
+
+
+def test_feedback_answers_within_seconds_when_langsmith_never_does(
+        embedded_settings: Settings) -> None:
+    import langsmith
+
+    with silent_server() as silent:
+        tracer = LangSmithTracer(embedded_settings, api_key="test-key", api_url=silent.url)
+        store = _store(embedded_settings, tracer)
+        try:
+            _, who = store.create_key("acme")
+            job_id = store.submit(who, SUBMISSION, None).job_id
+            started = time.monotonic()
+            given = store.add_feedback(who, job_id, score=1.0, comment="Fine.")
+            assert time.monotonic() - started < 6.0
+            assert given["sent_to_langsmith"] is False
+            assert given["run_id"] == str(root_run_id(job_id))
+            with store.sessions() as s:
+                assert s.execute(select(JobFeedback.sent)).scalar_one() is False
+        finally:
+            tracer.flush()
+            store.engine.dispose()
+            langsmith.configure(client=None, enabled=None, project_name=None)
 
 
 def test_without_tracing_jobs_have_no_trace_and_feedback_stays_home(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+import os
 import threading
 import time
 import uuid
@@ -20,8 +21,8 @@ from lexgraph.core.config.settings import Settings
 from lexgraph.core.ids import new_id
 from lexgraph.core.pii import PseudonymMap, get_detector
 from lexgraph.core.tracing import JobTrace, TraceAnonymizer, root_run_id
-from lexgraph.core.tracing.langsmith_tracer import LangSmithTracer
-from tests.langsmith_server import LangSmithRecorder, langsmith_server
+from lexgraph.core.tracing.langsmith_tracer import LangSmithTracer, ui_base_url
+from tests.langsmith_server import LangSmithRecorder, langsmith_server, silent_server
 
 NAME, EMAIL, SSN = "Ms. Imogen Halvorsen", "imogen.halvorsen@quillmere.example", "219-09-9999"
 CANARIES = [b"Halvorsen", b"imogen.halvorsen", b"219-09-9999", b"219 09 9999"]
@@ -311,3 +312,148 @@ def test_an_unreachable_langsmith_never_holds_up_submissions(
     finally:
         lookup.join(timeout=60)  # its retries end on their own; don't leave them to others
         langsmith.configure(client=None, enabled=None, project_name=None)
+
+
+# LangSmith's address, project and timeouts --------------------------------------------------
+
+
+@pytest.mark.parametrize(("api_url", "ui_url", "expected"), [
+    ("https://api.smith.langchain.com", None, "https://smith.langchain.com"),
+    ("https://eu.api.smith.langchain.com", None, "https://eu.smith.langchain.com"),
+    ("http://127.0.0.1:8123", None, "http://127.0.0.1:8123"),
+    ("http://localhost:1984", None, "http://localhost:1984"),
+    ("https://langsmith.corp.example/api/v1", None, "https://langsmith.corp.example"),
+    ("https://langsmith.corp.example:8443/api", None, "https://langsmith.corp.example:8443"),
+    ("http://127.0.0.1:8123", "https://ui.corp.example/", "https://ui.corp.example"),
+])
+def test_trace_links_point_at_the_configured_endpoint(api_url: str, ui_url: str | None,
+                                                      expected: str) -> None:
+    assert ui_base_url(api_url, ui_url) == expected
+
+
+def test_a_looked_up_project_links_to_the_endpoints_host_and_port(
+        recorder: LangSmithRecorder) -> None:
+    import langsmith
+
+    tracer = LangSmithTracer(Settings(), api_key="test-key", api_url=recorder.url)
+    try:
+        tracer.resolve_project()
+        _, trace = _open(tracer)
+        project = recorder.projects["lexgraph"]
+        assert trace.url is not None and trace.url.startswith(
+            f"{recorder.url}/o/{project['tenant_id']}/projects/p/{project['id']}/r/"
+            f"{trace.run_id}?")
+    finally:
+        tracer.flush()
+        langsmith.configure(client=None, enabled=None, project_name=None)
+
+
+def test_the_sdks_project_variable_is_honoured(recorder: LangSmithRecorder,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import langsmith
+
+    monkeypatch.setenv("LANGSMITH_PROJECT", "lexgraph-eval")
+    monkeypatch.delenv("LEXGRAPH_LANGSMITH_PROJECT", raising=False)
+    tracer = LangSmithTracer(Settings(), api_key="test-key", api_url=recorder.url)
+    try:
+        assert tracer.project == "lexgraph-eval"
+        tracer.resolve_project()
+        _open(tracer)
+        tracer.flush()
+        [root] = _wait(lambda: recorder.runs_named("job"))
+        assert root["session_name"] == "lexgraph-eval"
+        assert set(recorder.projects) == {"lexgraph-eval"}
+    finally:
+        langsmith.configure(client=None, enabled=None, project_name=None)
+    # lexgraph's own setting wins when both are set.
+    monkeypatch.setenv("LEXGRAPH_LANGSMITH_PROJECT", "lexgraph-prod")
+    assert tracing.project_name(Settings()) == "lexgraph-prod"
+
+
+def test_feedback_to_a_langsmith_that_never_answers_returns_within_seconds(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import langsmith
+
+    with silent_server() as silent:
+        tracer = LangSmithTracer(Settings(), api_key="test-key", api_url=silent.url)
+        try:
+            _, trace = _open(tracer)
+            started = time.monotonic()
+            sent = tracer.feedback(trace, key="reviewer", score=1.0, comment="Fine.",
+                                   correction=None)
+            took = time.monotonic() - started
+            assert sent is False and took < 6.0, took
+            assert silent.connections >= 1  # it did try
+            started = time.monotonic()
+            tracer.flush()
+            assert time.monotonic() - started < 7.0
+        finally:
+            langsmith.configure(client=None, enabled=None, project_name=None)
+
+
+def test_feedback_that_was_not_answered_is_sent_again(
+        tracer: LangSmithTracer, recorder: LangSmithRecorder) -> None:
+    _, trace = _open(tracer)
+    recorder.stall["/feedback"] = 1
+    tracer.feedback_retries = (0.2,)
+    started = time.monotonic()
+    sent = tracer.feedback(trace, key="reviewer", score=0.5, comment=None, correction=None,
+                           feedback_id=tracing.feedback_id("fbk_retry"))
+    assert sent is False and time.monotonic() - started < 6.0
+    [posted] = _wait(lambda: list(recorder.feedback), timeout=20)
+    assert posted["id"] == str(tracing.feedback_id("fbk_retry")) and posted["score"] == 0.5
+
+
+def test_the_recognizers_load_while_the_project_lookup_hangs(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import langsmith
+
+    with silent_server() as silent:
+        monkeypatch.setenv("LANGSMITH_API_KEY", "test-key")
+        monkeypatch.setenv("LANGSMITH_ENDPOINT", silent.url)
+        monkeypatch.setattr(tracing, "_configured_for", None)
+        try:
+            tracer = tracing.configure_tracing(Settings())
+            assert isinstance(tracer, LangSmithTracer)
+            # The first job's runs are masked with these; they must not wait for LangSmith.
+            _wait(lambda: tracer.anonymizer.ready, timeout=60)
+            assert not tracer._project_ready.is_set()
+        finally:
+            monkeypatch.setattr(tracing, "_active", tracing.NoopTracer())
+            monkeypatch.setattr(tracing, "_configured_for", None)
+            langsmith.configure(client=None, enabled=None, project_name=None)
+
+
+def test_a_process_exits_within_seconds_when_langsmith_never_answers(tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    script = tmp_path / "exit.py"
+    script.write_text(
+        "import sys, time\n"
+        "from datetime import UTC, datetime\n"
+        "from lexgraph.core.config.settings import Settings\n"
+        "from lexgraph.core.ids import new_id\n"
+        "from lexgraph.core.tracing.langsmith_tracer import LangSmithTracer\n"
+        "tracer = LangSmithTracer(Settings(trace_content='full'), api_key='k',\n"
+        "                         api_url=sys.argv[1])\n"
+        "opened = tracer.open_job(new_id('job'), created_at=datetime.now(UTC), inputs={},\n"
+        "                         metadata={}, tags=[])\n"
+        "opened.post()\n"
+        "with tracer.continue_trace(opened.trace.headers, 'attempt 1'):\n"
+        "    with tracer.span('step', inputs={'x': 1}) as span:\n"
+        "        span.finish({'y': 2})\n"
+        "time.sleep(1.0)  # the uploader is now waiting on the endpoint\n"
+        "started = time.monotonic()\n"
+        "tracer.flush()\n"
+        "print(f'flushed {time.monotonic() - started:.1f}', flush=True)\n")
+    with silent_server() as silent:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LANGSMITH_")}
+        started = time.monotonic()
+        done = subprocess.run([sys.executable, str(script), silent.url], env=env,
+                              capture_output=True, text=True, timeout=120, check=False)
+        took = time.monotonic() - started
+    assert done.returncode == 0, done.stderr[-2000:]
+    flushed = float(done.stdout.split()[-1])
+    # Imports take a few seconds of their own; what counts is the time after the flush.
+    assert flushed < 6.5 and took - flushed < 25, (flushed, took)

@@ -455,7 +455,9 @@ class Settings(BaseSettings):
         "or outputs: names, timings, metadata and errors only) or `full` (as they are).",
     )
     langsmith_project: str = Field(
-        "lexgraph", min_length=1, description="The LangSmith project that job traces go to."
+        "lexgraph", min_length=1, description="The LangSmith project that job traces go to; "
+        "when unset, the SDK's `LANGSMITH_PROJECT` (or `LANGCHAIN_PROJECT`) is used, else "
+        "`lexgraph`."
     )
     langsmith_project_url: str | None = Field(
         None,

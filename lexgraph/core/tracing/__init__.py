@@ -100,6 +100,14 @@ def _api_key() -> str | None:
             or None)
 
 
+def project_name(settings: Settings) -> str:
+    """The LangSmith project job traces go to (``LEXGRAPH_LANGSMITH_PROJECT``, else
+    ``LANGSMITH_PROJECT``)."""
+    from lexgraph.core.tracing.langsmith_tracer import project_name as resolve
+
+    return resolve(settings)
+
+
 def make_tracer(settings: Settings) -> Tracer:
     """A tracer for these settings and the LangSmith environment; no-op without a key."""
     key = _api_key()
@@ -113,12 +121,11 @@ def make_tracer(settings: Settings) -> Tracer:
 
     endpoint = os.environ.get("LANGSMITH_ENDPOINT") or os.environ.get("LANGCHAIN_ENDPOINT")
     tracer = LangSmithTracer(settings, api_key=key, api_url=endpoint)
-
-    def prepare() -> None:
-        tracer.resolve_project()
-        tracer.warm_up()
-
-    threading.Thread(target=prepare, daemon=True, name="langsmith-prepare").start()
+    # Two threads: loading the recognizers must not wait behind a LangSmith that is slow to
+    # answer the project lookup, or the first job's runs wait for both.
+    threading.Thread(target=tracer.warm_up, daemon=True, name="langsmith-warm-up").start()
+    threading.Thread(target=tracer.resolve_project, daemon=True,
+                     name="langsmith-project").start()
     return tracer
 
 
@@ -128,7 +135,8 @@ def configure_tracing(settings: Settings) -> Tracer:
     signature = settings.model_dump_json(include={"trace_content", "langsmith_project",
                                                   "langsmith_project_url",
                                                   "langsmith_ui_url"})
-    signature += f"|{_api_key() is not None}|{os.environ.get('LANGSMITH_ENDPOINT')}"
+    signature += (f"|{_api_key() is not None}|{os.environ.get('LANGSMITH_ENDPOINT')}"
+                  f"|{project_name(settings)}")
     with _lock:
         if _configured_for != signature:
             _active.flush()

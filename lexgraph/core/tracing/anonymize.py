@@ -16,17 +16,26 @@ jobs' known values replaced too, including the ones no recognizer would find on 
 
 Detection results are cached by text: LangGraph uploads the whole state with each node, so
 the same chunk and page texts come back many times in a job.
+
+It fails closed: a string whose screening raised goes up as ``WITHHELD``, and a payload
+that cannot be screened at all (the recognizers failed to load) goes up with every string
+withheld, never as it was.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from lexgraph.core.pii import PiiDetector, PiiFinding, Pseudonymizer, PseudonymMap
+
+log = logging.getLogger(__name__)
+
+WITHHELD = "[withheld: personal-data screening failed]"
 
 
 def is_pseudonym_map(value: Any) -> bool:
@@ -77,6 +86,11 @@ class TraceAnonymizer:
         self._recent: OrderedDict[str, PseudonymMap] = OrderedDict()
         self.max_maps = max_maps
 
+    @property
+    def ready(self) -> bool:
+        """Whether the recognizers are loaded."""
+        return self._detector is not None
+
     def _cached(self) -> CachedDetector:
         with self._lock:
             if self._detector is None:
@@ -84,7 +98,12 @@ class TraceAnonymizer:
             return self._detector
 
     def __call__(self, payload: Any) -> Any:
-        pseudonymizer = Pseudonymizer(self._base_map(payload), self._cached())
+        try:
+            pseudonymizer = Pseudonymizer(self._base_map(payload), self._cached())
+        except Exception:
+            log.warning("personal-data screening is unavailable; trace content withheld",
+                        exc_info=True)
+            return _walk(payload, None)
         return _walk(payload, pseudonymizer)
 
     def _base_map(self, payload: Any) -> PseudonymMap:
@@ -150,16 +169,24 @@ def _strings(value: Any) -> Iterator[str]:
 _PARAGRAPHS_ABOVE = 2000
 
 
-def _mask(text: str, pseudonymizer: Pseudonymizer) -> str:
+def _mask(text: str, pseudonymizer: Pseudonymizer | None) -> str:
     if not text.strip():
         return text
-    if len(text) <= _PARAGRAPHS_ABOVE:
-        return pseudonymizer.pseudonymize(text).text
-    return "\n\n".join(pseudonymizer.pseudonymize(part).text if part.strip() else part
-                       for part in text.split("\n\n"))
+    if pseudonymizer is None:
+        return WITHHELD
+    try:
+        if len(text) <= _PARAGRAPHS_ABOVE:
+            return pseudonymizer.pseudonymize(text).text
+        return "\n\n".join(pseudonymizer.pseudonymize(part).text if part.strip() else part
+                           for part in text.split("\n\n"))
+    except Exception:
+        # The exception may quote the text; it is not logged.
+        log.warning("personal-data screening failed on a %d-character string; withheld",
+                    len(text))
+        return WITHHELD
 
 
-def _walk(value: Any, pseudonymizer: Pseudonymizer) -> Any:
+def _walk(value: Any, pseudonymizer: Pseudonymizer | None) -> Any:
     if isinstance(value, str):
         return _mask(value, pseudonymizer)
     if isinstance(value, Mapping):

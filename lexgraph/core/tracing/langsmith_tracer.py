@@ -6,12 +6,19 @@ go through it. At start the adapter sets LangSmith's global switch off and its g
 to this one; runs are traced only inside ``continue_trace`` (which turns tracing on in that
 context, for LangGraph's callbacks too) and the job's own root run. ``LANGSMITH_TRACING`` or
 ``LANGCHAIN_TRACING_V2`` in the environment therefore cannot start a second, unmasked trace.
+
+LangSmith being slow or hung must not hold up lexgraph: calls made while someone waits (the
+feedback request, the project lookup behind trace links) go through a second client with a
+short timeout and a single attempt, and feedback that could not be sent is retried in the
+background; uploads stay on the batching client's background threads, which are daemon
+threads, so that shutdown waits on them only for ``FLUSH_SECONDS``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 import uuid
@@ -21,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.tracing.anonymize import TraceAnonymizer
@@ -32,6 +39,45 @@ log = logging.getLogger(__name__)
 
 ROOT_NAME = "job"
 TRACE_HEADER = "langsmith-trace"
+# Connect and read timeouts (ms) of calls made while a request waits on them.
+QUICK_TIMEOUT_MS = (2_000, 3_000)
+# Uploads run in the background; a read this long means the endpoint is not answering.
+UPLOAD_TIMEOUT_MS = (5_000, 20_000)
+FLUSH_SECONDS = 5.0
+# How long a feedback request waits for LangSmith's answer before saying it was not sent.
+FEEDBACK_WAIT_SECONDS = 4.0
+# Seconds after the failed attempt at which feedback is sent again.
+FEEDBACK_RETRIES = (10.0, 60.0, 300.0)
+_HOSTED_API = ("api.smith.langchain.com", "eu.api.smith.langchain.com")
+
+
+def project_name(settings: Settings) -> str:
+    """``LEXGRAPH_LANGSMITH_PROJECT`` when set, else the SDK's own ``LANGSMITH_PROJECT`` (or
+    its older ``LANGCHAIN_PROJECT``), else the default."""
+    if "langsmith_project" in settings.model_fields_set:
+        return settings.langsmith_project
+    return (os.environ.get("LANGSMITH_PROJECT") or os.environ.get("LANGCHAIN_PROJECT")
+            or settings.langsmith_project)
+
+
+def ui_base_url(api_url: str, ui_url: str | None = None) -> str:
+    """The LangSmith UI for trace links: ``ui_url`` when given; the hosted UI for the hosted
+    API; otherwise the endpoint itself (scheme, host and port) without its API path, which is
+    where a self-hosted LangSmith serves its UI."""
+    if ui_url:
+        return ui_url.rstrip("/")
+    parts = urlsplit(api_url)
+    if parts.hostname and parts.hostname.endswith("smith.langchain.com"):
+        from langsmith import utils as ls_utils
+
+        hosted: str = ls_utils.get_host_url(None, api_url)
+        return hosted.rstrip("/")
+    path = parts.path.rstrip("/")
+    for suffix in ("/api/v1", "/api"):
+        if path.endswith(suffix):
+            path = path[: -len(suffix)]
+            break
+    return urlunsplit((parts.scheme, parts.netloc, path, "", "")).rstrip("/")
 
 
 def disable_ambient_tracing() -> None:
@@ -97,11 +143,12 @@ class LangSmithTracer:
     def __init__(self, settings: Settings, *, api_key: str, api_url: str | None) -> None:
         import langsmith
         from langsmith import Client
+        from urllib3.util.retry import Retry
 
         from lexgraph.core.pii import get_detector
 
         self.settings = settings
-        self.project = settings.langsmith_project
+        self.project = project_name(settings)
         self.content = settings.trace_content
         self.anonymizer = TraceAnonymizer(lambda: get_detector(settings))
         options: dict[str, Any] = {}
@@ -110,13 +157,23 @@ class LangSmithTracer:
         elif self.content == "none":
             options.update(hide_inputs=True, hide_outputs=True,
                            hide_metadata=self.anonymizer)
-        self.client = Client(api_url=api_url, api_key=api_key, **options)
+        # The SDK starts its upload threads in the constructor, as daemon threads only when
+        # this is set: otherwise they hold the process at exit for as long as a hung endpoint
+        # takes to time out, whatever flush() allowed.
+        os.environ.setdefault("LANGSMITH_USE_DAEMON", "true")
+        self.client = Client(api_url=api_url, api_key=api_key,
+                             timeout_ms=UPLOAD_TIMEOUT_MS, **options)
+        self.quick = Client(api_url=api_url, api_key=api_key, timeout_ms=QUICK_TIMEOUT_MS,
+                            auto_batch_tracing=False,
+                            retry_config=Retry(total=0, raise_on_status=False))
         langsmith.configure(client=self.client, enabled=False, project_name=self.project)
         self._project_lock = threading.Lock()
         self._project_ready = threading.Event()
         self._project_id: str | None = None
         self._project_url: str | None = None
         self._waited = False
+        self.feedback_retries: tuple[float, ...] = FEEDBACK_RETRIES
+        self.feedback_wait = FEEDBACK_WAIT_SECONDS
         # Root runs are queued from here rather than from the submitting request: the
         # anonymizer runs when a run is queued, and a request must not wait for it.
         self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="langsmith")
@@ -151,15 +208,13 @@ class LangSmithTracer:
                 return
             self._next_try = time.monotonic() + 60.0
             try:
-                from langsmith import utils as ls_utils
                 from langsmith.utils import LangSmithNotFoundError
 
                 try:
-                    project = self.client.read_project(project_name=self.project)
+                    project = self.quick.read_project(project_name=self.project)
                 except LangSmithNotFoundError:
-                    project = self.client.create_project(self.project, upsert=True)
-                ui = (self.settings.langsmith_ui_url
-                      or ls_utils.get_host_url(None, self.client.api_url)).rstrip("/")
+                    project = self.quick.create_project(self.project, upsert=True)
+                ui = ui_base_url(self.client.api_url, self.settings.langsmith_ui_url)
                 self._project_id = str(project.id)
                 self._project_url = f"{ui}/o/{project.tenant_id}/projects/p/{project.id}"
             except Exception:
@@ -328,32 +383,75 @@ class LangSmithTracer:
             correction = self.anonymizer.text(correction) if correction else correction
         elif self.content == "none":
             comment = correction = None
-        self.resolve_project()
+        if not self._project_ready.is_set():
+            # The project id only saves LangSmith a lookup; the run id locates the run, so
+            # the request does not wait for it.
+            threading.Thread(target=self.resolve_project, daemon=True,
+                             name="langsmith-project").start()
+        feedback = {"run_id": trace.run_id, "key": key, "score": score, "comment": comment,
+                    "correction": correction,
+                    "feedback_id": feedback_id or uuid.uuid4()}
+        # The attempt runs beside the request, which waits for it only so long: the SDK may
+        # make more than one call (its server information first), each with its own timeout.
+        outcome: list[bool] = []
+        done = threading.Event()
+
+        def attempt() -> None:
+            sent = self._send_feedback(feedback)
+            outcome.append(sent)
+            done.set()
+            if not sent:
+                self._retry_feedback(feedback, 0)
+
+        threading.Thread(target=attempt, daemon=True, name="langsmith-feedback").start()
+        done.wait(self.feedback_wait)
+        return bool(outcome and outcome[0])
+
+    def _send_feedback(self, feedback: Mapping[str, Any]) -> bool:
         options: dict[str, Any] = {}
         if self._project_id is not None:
             options["session_id"] = self._project_id
+        correction = feedback["correction"]
         try:
             with warnings.catch_warnings():
                 # Without the project id (it could not be looked up) the SDK warns that
                 # feedback should name it; the run id still locates the run.
                 warnings.simplefilter("ignore")
-                self.client.create_feedback(
-                    run_id=trace.run_id, trace_id=trace.run_id, key=key, score=score,
-                    comment=comment,
+                self.quick.create_feedback(
+                    run_id=feedback["run_id"], trace_id=feedback["run_id"],
+                    key=feedback["key"], score=feedback["score"], comment=feedback["comment"],
                     correction={"text": correction} if correction else None,
-                    feedback_id=feedback_id, stop_after_attempt=2,
+                    # The same id on every attempt: a retry that follows a lost answer
+                    # overwrites rather than duplicates.
+                    feedback_id=feedback["feedback_id"], stop_after_attempt=1,
                     # A direct POST /feedback rather than the batched upload queue, so the
                     # answer says whether LangSmith has it.
                     extend_trace_retention=False, **options)
         except Exception:
-            log.warning("could not send feedback on %s to LangSmith", trace.run_id,
+            log.warning("could not send feedback on %s to LangSmith", feedback["run_id"],
                         exc_info=True)
             return False
         return True
 
-    def flush(self) -> None:
+    def _retry_feedback(self, feedback: Mapping[str, Any], attempt: int) -> None:
+        if attempt >= len(self.feedback_retries):
+            log.warning("gave up sending feedback on %s to LangSmith", feedback["run_id"])
+            return
+
+        def again() -> None:
+            if not self._send_feedback(feedback):
+                self._retry_feedback(feedback, attempt + 1)
+
+        timer = threading.Timer(self.feedback_retries[attempt], again)
+        timer.daemon = True
+        timer.name = "langsmith-feedback"
+        timer.start()
+
+    def flush(self, timeout: float = FLUSH_SECONDS) -> None:
+        """Send what is buffered, waiting at most ``timeout`` seconds in all."""
+        deadline = time.monotonic() + timeout
         try:
-            self._background.submit(lambda: None).result(timeout=60)
-            self.client.flush()
+            self._background.submit(lambda: None).result(timeout=timeout)
+            self.client.flush(timeout=max(0.0, deadline - time.monotonic()))
         except Exception:
-            log.warning("could not flush traces", exc_info=True)
+            log.warning("could not flush traces within %.0f s", timeout, exc_info=True)
