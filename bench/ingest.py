@@ -25,7 +25,18 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = REPO.parent / "shared" / "corpus"  # beside the checkout; a plain clone has none
+CORPUS_FILES = (CORPUS / "pdf", CORPUS / "contracts", CORPUS / "billsum_dev.jsonl")
+
+
+def require_corpus() -> None:
+    """Exit with status 2, naming what is missing, when the shared corpus is not here."""
+    missing = [CORPUS] if not CORPUS.is_dir() else [p for p in CORPUS_FILES if not p.exists()]
+    if missing:
+        print(f"bench/ingest.py: missing {', '.join(map(str, missing))}: this benchmark reads "
+              "the shared corpus beside the checkout (../shared/corpus), which a plain clone "
+              "does not have", file=sys.stderr)
+        raise SystemExit(2)
 
 
 def corpus() -> list[tuple[str, bytes]]:
@@ -44,6 +55,7 @@ def main() -> None:
     parser.add_argument("--chunk-chars", type=int, default=1000)
     parser.add_argument("--batch-size", type=int, default=32)
     args = parser.parse_args()
+    require_corpus()
 
     from lexgraph.core.embeddings.local import LocalEmbedder
     from lexgraph.core.ingest.indexing import Indexer

@@ -43,6 +43,10 @@ from lexgraph.core.guard import (
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+# Beside the checkout; a plain clone has none, and the legal-documents figure is then left out.
+CORPUS = ROOT.parent / "shared" / "corpus"
+NO_CORPUS = (f"the shared corpus is not at {CORPUS} (it sits beside the checkout, "
+             "../shared/corpus; a plain clone has none)")
 CANARY = "ZX-CANARY-4417"
 TOOLS = ("search_passages", "verify_citations", "scan_pii", "check_policy")
 
@@ -113,6 +117,8 @@ def detection(classifier_dir: str | None, threshold: float) -> None:
                       for t in legal)
         print(f"legal documents (shared corpus, {len(legal)} chunks of bills and contracts): "
               f"rules flag {flagged} = {flagged / len(legal):.1%}")
+    else:
+        print(f"legal documents: not measured, {NO_CORPUS}")
     tmp.cleanup()
 
 
@@ -122,12 +128,11 @@ def legal_chunks() -> list[str]:
 
     from lexgraph.core.ingest.chunking import chunk_pages
 
-    corpus = ROOT.parent / "shared" / "corpus"
     texts = []
-    if (corpus / "billsum_dev.jsonl").exists():
+    if (CORPUS / "billsum_dev.jsonl").exists():
         texts += [json.loads(line)["text"] for line in
-                  (corpus / "billsum_dev.jsonl").read_text().splitlines() if line.strip()]
-    texts += [p.read_text(errors="ignore") for p in sorted((corpus / "contracts").glob("*.txt"))]
+                  (CORPUS / "billsum_dev.jsonl").read_text().splitlines() if line.strip()]
+    texts += [p.read_text(errors="ignore") for p in sorted((CORPUS / "contracts").glob("*.txt"))]
     return [c.text for i, t in enumerate(texts) for c in chunk_pages(f"d{i}", [t], 1000)]
 
 
@@ -190,6 +195,9 @@ def main() -> int:
     parser.add_argument("--threshold", type=float, default=0.5)
     parser.add_argument("--calls", type=int, default=20)
     args = parser.parse_args()
+    if not CORPUS.is_dir():
+        print(f"bench/injection.py: {NO_CORPUS}; the false-positive rate on legal documents "
+              "will not be measured", file=sys.stderr)
     detection(args.classifier, args.threshold)
     latency(args.calls)
     return 0

@@ -42,7 +42,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = REPO.parent / "shared" / "corpus"  # beside the checkout; a plain clone has none
+CORPUS_FILES = (CORPUS / "contracts", CORPUS / "billsum_dev.jsonl", CORPUS / "pdf")
 OUT = REPO / "bench" / "out"
 TARGET_P99_MS = 100.0
 QUESTIONS = [
@@ -67,6 +68,16 @@ QUESTIONS = [
     "renewal term after the initial term",
     "notices must be in writing",
 ]
+
+
+def require_corpus() -> None:
+    """Exit with status 2, naming what is missing, when the shared corpus is not here."""
+    missing = [CORPUS] if not CORPUS.is_dir() else [p for p in CORPUS_FILES if not p.exists()]
+    if missing:
+        print(f"bench/search.py: missing {', '.join(map(str, missing))}: this benchmark reads "
+              "the shared corpus beside the checkout (../shared/corpus), which a plain clone "
+              "does not have", file=sys.stderr)
+        raise SystemExit(2)
 
 
 def sentences() -> list[str]:
@@ -153,6 +164,7 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--keep", type=Path, help="keep the LanceDB directory here")
     args = parser.parse_args()
+    require_corpus()
 
     from lexgraph.core.embeddings.local import LocalEmbedder
     from lexgraph.core.retrieval import Retriever

@@ -18,6 +18,9 @@ REQUIRE_SERVICES = os.environ.get("LEXGRAPH_REQUIRE_SERVICES") == "1"
 PG_ADMIN_URL = os.environ.get("LEXGRAPH_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_HOST = os.environ.get("LEXGRAPH_TEST_REDIS_HOST", "127.0.0.1")
 REDIS_PORT = int(os.environ.get("LEXGRAPH_TEST_REDIS_PORT", "6379"))
+# The project's shared corpus, beside the checkout (../shared/corpus). A plain clone has none:
+# the few documents most tests need ship in tests/data/ (tests/documents.py names them), and
+# the tests that need the whole corpus skip, saying so, when it is absent.
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 

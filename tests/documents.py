@@ -1,20 +1,51 @@
-"""Documents the ingestion tests build: real files of each kind, good and bad."""
+"""Documents the ingestion tests build: real files of each kind, good and bad.
+
+The real documents most tests need ship in ``tests/data/`` (origins and licences in its
+README). The rest of the shared corpus (``../shared/corpus``: the other contracts, the
+pleading-paper order) is only beside some checkouts: tests of those files skip without it.
+"""
 
 from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.conftest import CORPUS
 
-PDF_DIR = CORPUS / "pdf"
-CONTRACTS = CORPUS / "contracts"
+DATA = Path(__file__).resolve().parent / "data"
 _FUSE = "FuseMedicalInc_20190321_10-K_EX-10.43_11575454_EX-10.43_Distributor_Agreement"
-FUSE_PDF = PDF_DIR / f"cuad_{_FUSE}.pdf"
-FUSE_TXT = CONTRACTS / f"{_FUSE}.txt"  # CUAD's own plain-text rendering of the same contract
-OPINION_PDF = PDF_DIR / "usca1_20-1507_Calvary_Chapel_of_Bangor_v_Mills_opinion.pdf"
-ORDER_PDF = PDF_DIR / ("azd_MDL_15-02641_In_re_Bard_IVC_Filters_suggestion_of_remand_and_"
-                       "transfer_order.pdf")
+FUSE_PDF = DATA / f"cuad_{_FUSE}.pdf"
+FUSE_TXT = DATA / f"{_FUSE}.txt"  # CUAD's own plain-text rendering of the same contract
+OPINION_PDF = DATA / "usca1_20-1507_Calvary_Chapel_of_Bangor_v_Mills_opinion.pdf"
+
+# Shared corpus only.
+SHARED_ABSENT = (f"the shared corpus is not at {CORPUS} (a plain clone has only the documents "
+                 "in tests/data/)")
+CONTRACTS = CORPUS / "contracts"  # the 5 CUAD contracts as plain text, FUSE_TXT among them
+ORDER_PDF = CORPUS / "pdf" / ("azd_MDL_15-02641_In_re_Bard_IVC_Filters_suggestion_of_remand_and_"
+                              "transfer_order.pdf")  # 590 KB: too big to ship
+
+
+def needs_shared(path: Path) -> pytest.MarkDecorator:
+    """Skips a test that reads ``path`` of the shared corpus when the corpus is absent."""
+    return pytest.mark.skipif(not CORPUS.is_dir(), reason=f"{SHARED_ABSENT}; needs {path.name}")
+
+
+def documents(shipped: Iterable[Path], shared: Iterable[Path]) -> list[Any]:
+    """Parameters for a test run on each of several documents: the ``shipped`` ones, then the
+    ``shared`` corpus's others (by name), or, without the corpus, one skipped parameter
+    standing for them. Ids are the file names' first 24 characters."""
+    params = [pytest.param(p, id=p.name[:24]) for p in shipped]
+    if not CORPUS.is_dir():
+        return [*params, pytest.param(None, id="shared-corpus",
+                                      marks=pytest.mark.skip(reason=SHARED_ABSENT))]
+    names = {p.name for p in shipped}
+    return params + [pytest.param(p, id=p.name[:24]) for p in shared if p.name not in names]
 
 
 def scanned_pdf(text: str = "MASTER SERVICES AGREEMENT", pages: int = 2) -> bytes:

@@ -1,5 +1,7 @@
 """Extractive mode, end to end through the API and a worker process, on every document of the
-shared corpus: no LLM configured, and the test's network guard allows loopback only."""
+shared corpus: no LLM configured, and the test's network guard allows loopback only. Skipped,
+not failed (even with LEXGRAPH_REQUIRE_SERVICES=1), where the shared corpus is not beside the
+checkout: a plain clone ships only the few documents in tests/data/."""
 
 from __future__ import annotations
 
@@ -12,13 +14,14 @@ import pytest
 
 from lexgraph.core.config.settings import Settings
 from tests.conftest import CORPUS
+from tests.documents import SHARED_ABSENT
 from tests.e2e.conftest import make_key
 from tests.support import wait_for
 
+pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=SHARED_ABSENT)
+
 
 def _documents() -> dict[str, list[dict[str, str]]]:
-    if not CORPUS.is_dir():
-        pytest.skip(f"the shared corpus is not at {CORPUS}")
     contracts = [{"filename": p.name, "text": p.read_text(encoding="utf-8")}
                  for p in sorted((CORPUS / "contracts").glob("*.txt"))]
     pdfs = {p.name: {"filename": p.name,

@@ -20,7 +20,8 @@ import httpx
 import pytest
 
 from lexgraph.core.config.settings import Settings
-from tests.conftest import CORPUS, REQUIRE_SERVICES
+from tests.conftest import REQUIRE_SERVICES
+from tests.documents import OPINION_PDF
 from tests.e2e.conftest import make_key
 from tests.integration.test_agent_graph import CONTRACT, RETRIEVER, draft, final
 from tests.support import Stack
@@ -31,7 +32,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-c
                  "--disable-default-apps", "--disable-extensions"]
 # A laptop screen.
 VIEWPORT = {"width": 1366, "height": 768}
-PDF = CORPUS / "pdf" / "usca1_20-1507_Calvary_Chapel_of_Bangor_v_Mills_opinion.pdf"
+PDF = OPINION_PDF  # shipped in tests/data/
 
 
 def _unavailable(reason: str) -> None:
@@ -178,8 +179,6 @@ def _wait_for_step(session: Session, event_type: str, timeout_s: float) -> None:
 def test_sign_in_upload_a_corpus_pdf_and_check_a_citation(embedded_settings: Settings,
                                                           stack_factory: Any, browser: Any,
                                                           shots: Path) -> None:
-    if not PDF.is_file():
-        _unavailable(f"the shared corpus is not at {CORPUS}")
     key = make_key(embedded_settings)
     stack: Stack = stack_factory(embedded_settings)
     stack.start_api()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from lexgraph.core.ingest.chunking import chunk_pages, sentence_spans
 from lexgraph.core.ingest.loaders import extract_pages
 from lexgraph.core.ingest.sniff import PDF, TEXT
-from tests.documents import CONTRACTS, FUSE_PDF, OPINION_PDF, ORDER_PDF
+from tests.documents import CONTRACTS, FUSE_PDF, FUSE_TXT, OPINION_PDF, ORDER_PDF, documents
 
 CONTRACT = """MASTER SUPPLY AGREEMENT
 
@@ -26,14 +27,9 @@ Either party may terminate this agreement on 90 days' written notice.
 """
 
 
-def _corpus_pages() -> list[tuple[str, list[str]]]:
-    docs = [(p.name, extract_pages(PDF, p.read_bytes()))
-            for p in (FUSE_PDF, OPINION_PDF, ORDER_PDF)]
-    docs += [(p.name, extract_pages(TEXT, p.read_bytes())) for p in sorted(CONTRACTS.glob("*"))]
-    return docs
-
-
-CORPUS_PAGES = _corpus_pages()
+# Real documents: the shipped ones always, the rest of the shared corpus when it is there.
+CORPUS_DOCUMENTS = documents([FUSE_PDF, OPINION_PDF, FUSE_TXT],
+                             [ORDER_PDF, *sorted(CONTRACTS.glob("*"))])
 
 
 def test_headings_start_chunks_and_stay_with_their_text() -> None:
@@ -97,8 +93,9 @@ def test_wrapped_line_starting_with_schedule_is_not_a_heading() -> None:
     assert len(chunks) == 1 and chunks[0].heading == "1. Definitions"
 
 
-@pytest.mark.parametrize(("name", "pages"), CORPUS_PAGES, ids=[n[:24] for n, _ in CORPUS_PAGES])
-def test_corpus_chunks_are_exact_bounded_slices(name: str, pages: list[str]) -> None:
+@pytest.mark.parametrize("path", CORPUS_DOCUMENTS)
+def test_corpus_chunks_are_exact_bounded_slices(path: Path) -> None:
+    pages = extract_pages(PDF if path.suffix == ".pdf" else TEXT, path.read_bytes())
     chunks = chunk_pages("doc_c", pages, max_chars=1000)
     assert chunks
     for chunk in chunks:

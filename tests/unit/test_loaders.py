@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from pathlib import Path
 
 import pytest
 
@@ -17,8 +18,10 @@ from tests.documents import (
     OPINION_PDF,
     ORDER_PDF,
     corrupt_pdf,
+    documents,
     docx_bomb,
     encrypted_pdf,
+    needs_shared,
     scanned_pdf,
     text_pdf,
     word_document,
@@ -65,6 +68,7 @@ def test_contract_pdf_text_matches_its_plain_text_twin() -> None:
     assert len(found) / len(sentences) > 0.9, [s for s in sentences if s not in pdf][:5]
 
 
+@needs_shared(ORDER_PDF)
 def test_pleading_paper_order_keeps_its_five_pages() -> None:
     pages = extract_pages(PDF, ORDER_PDF.read_bytes())
     assert len(pages) == 5
@@ -74,8 +78,8 @@ def test_pleading_paper_order_keeps_its_five_pages() -> None:
     assert "Exhibit 1 \u2013 MDL Orders" in pages[3]
 
 
-@pytest.mark.parametrize("path", sorted(CONTRACTS.glob("*.txt")), ids=lambda p: p.name[:24])
-def test_plain_text_contracts_load_verbatim(path) -> None:
+@pytest.mark.parametrize("path", documents([FUSE_TXT], sorted(CONTRACTS.glob("*.txt"))))
+def test_plain_text_contracts_load_verbatim(path: Path) -> None:
     data = path.read_bytes()
     assert sniff(path.name, data).media_type == TEXT
     pages = extract_pages(TEXT, data)
