@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lexgraph.core.errors import (
     PROBLEM_BASE,
@@ -23,9 +24,13 @@ from lexgraph.core.errors import (
     UnsupportedMediaType,
     UserError,
 )
+from lexgraph.core.outages import outage_of
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
+# What a client is told to wait after a 503: long enough for a database or broker restart,
+# short enough that nobody gives up.
+RETRY_AFTER_SECONDS = 5
 
 # Problems raised by the framework (routing, parameter validation) get the same type URI as ours
 # for the same status, so a client handles "unprocessable" one way whoever noticed it.
@@ -72,7 +77,61 @@ def _allowed_methods(request: Request) -> list[str]:
     return allowed
 
 
+def unavailable(service: str, instance: str | None = None) -> JSONResponse:
+    return problem(503, f"the {service} is unavailable right now; retry in a few seconds",
+                   instance=instance, headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+                   extensions={"service": service})
+
+
+class CatchAll:
+    """Answers every unhandled error itself, as 503 when an outside system is down, else 500.
+
+    Starlette's own last-resort handler sends its response and then re-raises, and uvicorn
+    closes a connection whose application raised: a client retrying on the same keep-alive
+    connection got a reset. Here nothing is re-raised once a response is sent.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as exc:
+            if started:
+                # Half a response is out (a stream): all that is left is to end it.
+                log.warning("error after the response started on %s", scope.get("path"),
+                            exc_info=True)
+                raise
+            response = _response_for(exc, scope.get("method", ""), scope.get("path", ""))
+            await response(scope, receive, send)
+
+
+def _response_for(exc: Exception, method: str, path: str) -> JSONResponse:
+    service = outage_of(exc)
+    if service is not None:
+        log.warning("%s unavailable on %s %s: %s: %s", service, method, path,
+                    type(exc).__name__, exc)
+        return unavailable(service, instance=path)
+    log.error("unhandled error on %s %s", method, path, exc_info=exc)
+    return problem(500, "an internal error occurred; the operators' logs have the details",
+                   instance=path)
+
+
 def install(app: FastAPI) -> None:
+    app.add_middleware(CatchAll)
+
     @app.exception_handler(UserError)
     async def _user_error(request: Request, exc: UserError) -> JSONResponse:
         body = exc.problem(instance=request.url.path)
@@ -100,6 +159,5 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem(500, "an internal error occurred; the operators' logs have the details",
-                       instance=request.url.path)
+        # Reached only for errors raised in middleware outside CatchAll.
+        return _response_for(exc, request.method, request.url.path)

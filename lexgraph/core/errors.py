@@ -75,6 +75,16 @@ class ConfigError(UserError):
     status, title, slug = 500, "Configuration error", "configuration"
 
 
+class Unavailable(LexgraphError):
+    """An outside system (database, broker, blob store…) cannot be used right now; retrying
+    later may succeed. The API answers 503 with Retry-After; a job goes back to the queue."""
+
+    def __init__(self, service: str, message: str) -> None:
+        super().__init__(message)
+        self.service = service
+        self.message = message
+
+
 class JobError(LexgraphError):
     """A job's run failed. ``code`` is stable and machine-readable; ``message`` is for people."""
 

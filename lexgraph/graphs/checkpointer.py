@@ -27,8 +27,15 @@ def open_checkpointer(url: str) -> tuple[Any, Any]:
         from psycopg_pool import ConnectionPool
 
         conninfo = "postgresql://" + url.split("://", 1)[1]
-        pool = ConnectionPool(conninfo, min_size=1, max_size=8, open=True, kwargs={
-            "autocommit": True, "prepare_threshold": 0, "row_factory": dict_row})
+        # check: every connection is tested as it is handed out, so one that a database
+        # restart closed is replaced instead of failing the job's next checkpoint.
+        # reconnect_timeout: while the database is down, the pool keeps trying to refill for
+        # this long rather than giving up on its connections for good.
+        pool = ConnectionPool(conninfo, min_size=1, max_size=8, open=True,
+                              check=ConnectionPool.check_connection, timeout=10,
+                              reconnect_timeout=3600, kwargs={
+                                  "autocommit": True, "prepare_threshold": 0,
+                                  "row_factory": dict_row, "connect_timeout": 5})
         pg_saver = PostgresSaver(pool)  # type: ignore[arg-type]
         pg_saver.setup()
         return pg_saver, pool.close

@@ -14,6 +14,7 @@ from langgraph.types import Command
 from lexgraph.core.errors import JobError
 from lexgraph.core.jobs.lifecycle import ClaimedJob, Lifecycle
 from lexgraph.core.llm.metering import metered
+from lexgraph.core.outages import outage_of
 from lexgraph.core.tracing import JobTrace, continue_trace, get_tracer
 from lexgraph.graphs.builder import PROGRESS
 from lexgraph.graphs.state import DocumentInput, GraphContext, JobState
@@ -57,6 +58,9 @@ class JobRunner:
         self.graph = graph
         self.lifecycle = lifecycle
         self.context = context
+        # Set when the worker stops gracefully: running jobs give their lease back after the
+        # node in progress, so another worker resumes them at once.
+        self.stopping = threading.Event()
 
     def run(self, job_id: str, owner: str | None = None) -> str:
         """Run or resume ``job_id``; returns what happened (for logs and tests)."""
@@ -84,16 +88,52 @@ class JobRunner:
             with (_Heartbeat(self.lifecycle, job_id, owner, every) as beat,
                   metered(job_id, claimed.tenant_id)):
                 outcome = self._drive(claimed, owner, beat)
-        except JobError as exc:
-            self.lifecycle.fail(job_id, owner, exc.code, exc.message)
-            return f"failed: {exc.code}"
         except Exception as exc:
+            service = outage_of(exc)
+            if service is not None:
+                return self._after_outage(claimed, owner, service, exc)
+            if isinstance(exc, JobError):
+                self.lifecycle.fail(job_id, owner, exc.code, exc.message)
+                return f"failed: {exc.code}"
             log.exception("job %s crashed", job_id)
             self.lifecycle.fail(job_id, owner, "internal_error",
                                 f"the job stopped on an unexpected error ({type(exc).__name__}); "
                                 "the operators' logs have the details")
             return "failed: internal_error"
         return outcome
+
+    def _after_outage(self, job: ClaimedJob, owner: str, service: str, exc: Exception) -> str:
+        """Back to the queue, to resume from the last checkpoint once the service is back."""
+        settings = self.context.settings
+        log.warning("job %s: the %s is unavailable (%s: %s); it goes back to the queue",
+                    job.id, service, type(exc).__name__, str(exc)[:300])
+        code = exc.code if isinstance(exc, JobError) else (
+            service.replace(" ", "_") + "_unavailable")
+        message = (f"the {service} was unavailable ({type(exc).__name__}) on "
+                   f"{settings.job_retry_limit + 1} attempts; the job stopped after its last "
+                   "completed step. Submit it again once the service is back.")
+        # The outage may be the jobs database itself: keep trying to record the retry for as
+        # long as the lease would have held. Past that, the sweeper hands the job to another
+        # worker anyway, as it does for a worker that died.
+        deadline = time.monotonic() + settings.job_lease_seconds
+        delay = 0.25
+        while True:
+            try:
+                done = self.lifecycle.requeue_after_outage(
+                    job.id, owner, code=code, message=message, limit=settings.job_retry_limit,
+                    backoff=settings.job_retry_backoff_seconds,
+                    backoff_max=settings.job_retry_backoff_max_seconds)
+            except Exception as again:
+                if outage_of(again) is None or time.monotonic() + delay > deadline:
+                    log.warning("job %s could not be put back on the queue; it is resent once "
+                                "its lease lapses", job.id, exc_info=True)
+                    return f"stopped: {service} unavailable"
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            if done is None:
+                return "stopped: cancelled or taken over"
+            return f"failed: {code}" if done == "failed" else f"requeued: {service} unavailable"
 
     def _drive(self, job: ClaimedJob, owner: str, beat: _Heartbeat) -> str:
         config: dict[str, Any] = {"configurable": {"thread_id": job.id}}
@@ -119,6 +159,8 @@ class JobRunner:
                                       blob_key=d.blob_key, pages=d.pages, size=d.size)
                         for d in job.documents],
             )
+        if snapshot.values and not self._report_checkpointed(job, owner, config, snapshot):
+            return "stopped: cancelled or taken over"
         if graph_input is not None or snapshot.next:
             for update in self.graph.stream(graph_input, config, context=self.context,
                                             stream_mode="updates", durability="sync"):
@@ -134,7 +176,11 @@ class JobRunner:
                 if beat.lost.is_set():
                     return "stopped: cancelled or taken over"
                 if self.context.settings.node_pause_seconds:
-                    time.sleep(self.context.settings.node_pause_seconds)
+                    self.stopping.wait(self.context.settings.node_pause_seconds)
+                if self.stopping.is_set():
+                    if not self.lifecycle.release(job.id, owner):
+                        return "stopped: cancelled or taken over"
+                    return "released: the worker is stopping"
         snapshot = self.graph.get_state(config)
         if snapshot.interrupts:
             return self._park(job, owner, snapshot)
@@ -144,6 +190,37 @@ class JobRunner:
         if not self.lifecycle.complete(job.id, owner, body, final["markdown"]):
             return "stopped: cancelled or taken over"
         return "succeeded"
+
+    def _report_checkpointed(self, job: ClaimedJob, owner: str, config: dict[str, Any],
+                             snapshot: Any) -> bool:
+        """Emit the progress events of nodes that were checkpointed but never reported.
+
+        A node's checkpoint is written before its ``job.progress`` event; a worker that died
+        in between leaves a node that will not run again and so would never be reported. The
+        checkpoint history says which nodes ran, in order (each checkpoint's ``next`` ran to
+        make the following one); the events say which were reported. False when the job is no
+        longer this worker's.
+        """
+        ran: list[str] = []
+        history = list(self.graph.get_state_history(config))  # newest first
+        for older in reversed(history[1:]):
+            ran.extend(name for name in older.next if not name.startswith("__"))
+        reported: dict[str, int] = {}
+        for node in self.lifecycle.progress_nodes(job.id):
+            reported[node] = reported.get(node, 0) + 1
+        seen: dict[str, int] = {}
+        timings = dict((snapshot.values or {}).get("timings_ms") or {})
+        for node in ran:
+            seen[node] = seen.get(node, 0) + 1
+            if seen[node] <= reported.get(node, 0):
+                continue
+            log.info("job %s: reporting checkpointed node %s", job.id, node)
+            if not self.lifecycle.progress(job.id, owner, stage=node,
+                                           progress=PROGRESS.get(node, 0.0), node=node,
+                                           duration_ms=timings.get(node), attempt=job.attempt,
+                                           recovered=True):
+                return False
+        return True
 
     def _park(self, job: ClaimedJob, owner: str, snapshot: Any) -> str:
         request = dict(snapshot.interrupts[0].value or {})

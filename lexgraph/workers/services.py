@@ -141,6 +141,13 @@ def get_webhook_services(settings: Settings) -> WebhookServices:
         return found
 
 
+def stop_runners() -> None:
+    """Ask every job runner of this process to give its jobs back after the current node."""
+    with _lock:
+        for found in _services.values():
+            found.runner.stopping.set()
+
+
 def close_services() -> None:
     """Close every cached container (database pools, checkpointer connections)."""
     with _lock:

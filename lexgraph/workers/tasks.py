@@ -8,11 +8,16 @@ from datetime import timedelta
 from typing import Any
 
 from celery import Task, shared_task
-from celery.signals import worker_process_shutdown, worker_ready, worker_shutdown
+from celery.signals import (
+    worker_process_shutdown,
+    worker_ready,
+    worker_shutdown,
+    worker_shutting_down,
+)
 
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.tracing import configure_tracing, get_tracer
-from lexgraph.workers.services import get_services, get_webhook_services
+from lexgraph.workers.services import get_services, get_webhook_services, stop_runners
 
 log = logging.getLogger(__name__)
 
@@ -22,10 +27,23 @@ def _settings(task: Task) -> Settings:
     return settings
 
 
+def send_job(app: Any, job_id: str) -> None:
+    app.send_task("lexgraph.run_job", args=[job_id], queue="orchestrate")
+
+
 @shared_task(name="lexgraph.run_job", bind=True)
 def run_job(self: Task, job_id: str) -> str:
-    outcome = get_services(_settings(self)).runner.run(job_id)
+    services = get_services(_settings(self))
+    outcome = services.runner.run(job_id)
     log.info("job %s: %s", job_id, outcome)
+    if outcome.startswith("released"):
+        # This worker is stopping: hand the job to another one now rather than at the next
+        # sweep. If the broker refuses, the job is unstamped and the sweeper sends it.
+        try:
+            send_job(self.app, job_id)
+            services.lifecycle.mark_dispatched(job_id)
+        except Exception:
+            log.warning("could not resend %s; the sweeper will", job_id, exc_info=True)
     return outcome
 
 
@@ -48,17 +66,39 @@ class Sweeper(threading.Thread):
         self.app = app
         self.settings = settings
         self.stopping = threading.Event()
+        self._epoch: str | None = None
 
     def sweep_once(self) -> list[str]:
         services = get_services(self.settings)
-        due = services.lifecycle.due_for_dispatch(
-            timedelta(seconds=self.settings.redispatch_after_seconds))
-        for job_id in due:
-            self.app.send_task("lexgraph.run_job", args=[job_id], queue="orchestrate")
+        redispatch_after = timedelta(seconds=self.settings.redispatch_after_seconds)
+        epoch = self._broker_epoch()
+        if epoch is not None and self._epoch is not None and epoch != self._epoch:
+            # The broker restarted: whatever it held in memory (or had not yet written to
+            # disk) is gone. Every queued job is sent again; the claim lets only one run.
+            log.warning("the broker restarted; re-sending every queued job")
+            redispatch_after = timedelta(0)
+        if epoch is not None:
+            self._epoch = epoch
+        due = services.lifecycle.dispatch_due(lambda job_id: send_job(self.app, job_id),
+                                              redispatch_after)
         services.lifecycle.purge_idempotency()
         if due:
             log.info("re-sent %d job(s): %s", len(due), ", ".join(due))
         return due
+
+    def _broker_epoch(self) -> str | None:
+        """Redis's run id, which changes with every restart; None for other brokers or when
+        Redis cannot be asked."""
+        if not self.settings.broker_is_redis:
+            return None
+        try:
+            with self.app.connection_for_write() as conn:
+                conn.ensure_connection(max_retries=1, timeout=2)
+                info = conn.default_channel.client.info("server")
+                return str(info.get("run_id")) or None
+        except Exception:
+            log.debug("broker run id unavailable", exc_info=True)
+            return None
 
     def run(self) -> None:
         while not self.stopping.is_set():
@@ -129,6 +169,14 @@ def _start_webhook_scheduler(sender: Any = None, **_: Any) -> None:
     app = consumer.app
     _scheduler = WebhookScheduler(app, app.conf.lexgraph_settings)
     _scheduler.start()
+
+
+@worker_shutting_down.connect
+def _release_running_jobs(**_: Any) -> None:
+    # Sent as the warm shutdown begins, before Celery waits for the running tasks: each job
+    # stops after its current node and gives its lease back instead of holding it until it
+    # lapses (see JobRunner.stopping).
+    stop_runners()
 
 
 @worker_shutdown.connect

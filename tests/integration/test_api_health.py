@@ -18,7 +18,8 @@ def test_healthz_needs_no_auth(api: Api) -> None:
 def test_readyz_when_database_and_broker_answer(any_api: Api) -> None:
     resp = any_api.client.get("/readyz")
     assert resp.status_code == 200, resp.text
-    assert resp.json() == {"status": "ready", "checks": {"database": "ok", "broker": "ok"}}
+    assert resp.json() == {"status": "ready", "checks": {"database": "ok", "broker": "ok",
+                                                           "blob_store": "ok"}}
 
 
 def test_readyz_is_503_when_the_broker_is_unreachable(tmp_path: Path, closed_port: int) -> None:

@@ -76,15 +76,17 @@ def test_failure_is_recorded_with_its_event(any_settings: Settings) -> None:
 
 def test_sweep_picks_undelivered_and_orphaned_jobs_once(any_settings: Settings) -> None:
     store, life, job_id = _setup(any_settings, lease=0.2)
+    sent: list[str] = []
     # Freshly submitted and dispatched: nothing to do.
-    assert life.due_for_dispatch(timedelta(minutes=5)) == []
+    assert life.dispatch_due(sent.append, timedelta(minutes=5)) == []
     store.mark_undispatched(job_id)
-    assert life.due_for_dispatch(timedelta(minutes=5)) == [job_id]
-    assert life.due_for_dispatch(timedelta(minutes=5)) == []  # stamped: not sent twice
+    assert life.dispatch_due(sent.append, timedelta(minutes=5)) == [job_id]
+    assert life.dispatch_due(sent.append, timedelta(minutes=5)) == []  # stamped: not sent twice
     life.claim(job_id, "w1")
     time.sleep(0.4)  # the worker "died": its lease lapses
-    assert life.due_for_dispatch(timedelta(minutes=5)) == [job_id]
-    assert life.due_for_dispatch(timedelta(minutes=5)) == []
+    assert life.dispatch_due(sent.append, timedelta(minutes=5)) == [job_id]
+    assert life.dispatch_due(sent.append, timedelta(minutes=5)) == []
+    assert sent == [job_id, job_id]
 
 
 def test_expired_idempotency_records_are_purged(any_settings: Settings) -> None:

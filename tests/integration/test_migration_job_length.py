@@ -41,7 +41,7 @@ def test_0007_upgrades_existing_jobs_to_the_default_length(empty_engine: Engine)
                 "'general', 0.0, 0, :c, :c)"), {"id": job_id, "status": status, "c": created})
 
     upgrade(empty_engine)
-    assert current_revision(empty_engine) == "0007"
+    assert current_revision(empty_engine) >= "0007"
     assert "length" in _job_columns(empty_engine)
     with empty_engine.connect() as conn:
         assert conn.execute(text("SELECT length FROM jobs ORDER BY id")).all() == [

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from lexgraph.api.deps import ServicesDep
-from lexgraph.api.problems import problem
+from lexgraph.api.problems import RETRY_AFTER_SECONDS, problem
 
 router = APIRouter(tags=["health"])
 
@@ -22,17 +22,26 @@ def _broker_ok(celery: Any) -> None:
         conn.ensure_connection(max_retries=1, timeout=2)
 
 
-@router.get("/readyz", summary="Database and broker are reachable")
-async def readyz(svc: ServicesDep) -> JSONResponse:
+def _probe_all(svc: Any) -> dict[str, str]:
     checks: dict[str, str] = {}
-    for name, probe in (("database", svc.store.ping), ("broker", lambda: _broker_ok(svc.celery))):
+    probes = (("database", svc.store.ping), ("broker", lambda: _broker_ok(svc.celery)),
+              ("blob_store", svc.store.blobs.check_writable))
+    for name, probe in probes:
         try:
-            await run_in_threadpool(probe)
+            probe()
             checks[name] = "ok"
         except Exception as exc:
             checks[name] = f"unreachable: {type(exc).__name__}"
+    return checks
+
+
+@router.get("/readyz", summary="Database and broker are reachable, the blob store is writable")
+async def readyz(svc: ServicesDep) -> JSONResponse:
+    # One thread-pool trip for all probes: during an outage every request may be a probe.
+    checks = await run_in_threadpool(_probe_all, svc)
     if all(v == "ok" for v in checks.values()):
         return JSONResponse({"status": "ready", "checks": checks})
     failing = ", ".join(k for k, v in checks.items() if v != "ok")
     return problem(503, f"not ready: {failing} unreachable", instance="/readyz",
+                   headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
                    extensions={"checks": checks})

@@ -181,6 +181,19 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = Field(
         15.0, gt=0, description="How often orchestrator workers look for jobs to (re)send."
     )
+    job_retry_limit: int = Field(
+        10, ge=0, description="Times a job is put back on the queue after an outage of the "
+        "database, broker, blob store, vector store or model server before it fails with the "
+        "cause; each retry resumes after the last checkpointed node."
+    )
+    job_retry_backoff_seconds: float = Field(
+        2.0, gt=0, description="Wait before the first such retry; it doubles with each "
+        "further one, up to job_retry_backoff_max_seconds. The sweeper sends the job when the "
+        "wait is over, so the real wait is rounded up to its next sweep."
+    )
+    job_retry_backoff_max_seconds: float = Field(
+        60.0, gt=0, description="Longest wait between two retries after an outage."
+    )
     redis_visibility_timeout: int = Field(
         6 * 3600, description="Seconds before Redis redelivers an unacknowledged task; "
         "longer than the longest job."

@@ -7,6 +7,8 @@ graph from its last checkpoint.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -15,9 +17,19 @@ from sqlalchemy import Engine, and_, delete, or_, select, update
 from sqlalchemy.orm import sessionmaker
 
 from lexgraph.core.db.engine import rowcount
-from lexgraph.core.db.models import Document, IdempotencyRecord, Job, JobStatus, Result, utcnow
+from lexgraph.core.db.models import (
+    Document,
+    IdempotencyRecord,
+    Job,
+    JobEvent,
+    JobStatus,
+    Result,
+    utcnow,
+)
 from lexgraph.core.jobs.events import emit
 from lexgraph.core.summary.length import DEFAULT_LENGTH, parse_length
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -60,7 +72,7 @@ class Lifecycle:
                     and_(Job.status == JobStatus.running.value, Job.lease_expires_at < now)),
             ).values(status=JobStatus.running.value, lease_owner=owner,
                      lease_expires_at=now + self.lease, attempts=Job.attempts + 1,
-                     updated_at=now))
+                     retry_at=None, updated_at=now))
             if res != 1:
                 return None
             job = s.execute(select(Job).where(Job.id == job_id)).scalar_one()
@@ -148,33 +160,112 @@ class Lifecycle:
                  message=message)
             return True
 
+    def requeue_after_outage(self, job_id: str, owner: str, *, code: str, message: str,
+                             limit: int, backoff: float, backoff_max: float) -> str | None:
+        """Put the job back on the queue after an outage cut its attempt short, to be sent
+        again after a backoff; past ``limit`` such retries it fails with ``code``.
+
+        Returns "requeued", "failed", or None when the job is no longer this worker's.
+        """
+        now = utcnow()
+        with self.sessions.begin() as s:
+            job = s.execute(select(Job).where(self._owned(job_id, owner))
+                            .with_for_update(of=Job)).unique().scalar()
+            if job is None:
+                return None
+            retries = (job.outage_retries or 0) + 1
+            if retries > limit:
+                job.status = JobStatus.failed.value
+                job.finished_at = job.updated_at = now
+                job.lease_owner = job.lease_expires_at = None
+                job.error = {"code": code, "message": message}
+                emit(s, job_id, job.tenant_id, "job.failed", status="failed", code=code,
+                     message=message)
+                return "failed"
+            wait = min(backoff_max, backoff * 2 ** (retries - 1))
+            job.status = JobStatus.queued.value
+            job.outage_retries = retries
+            job.retry_at = now + timedelta(seconds=wait)
+            # Unsent: the sweeper sends it once retry_at has passed.
+            job.dispatched_at = None
+            job.lease_owner = job.lease_expires_at = None
+            job.updated_at = now
+            emit(s, job_id, job.tenant_id, "job.queued", status="queued", retry=retries,
+                 retry_in_seconds=round(wait, 3), reason=code)
+            return "requeued"
+
+    def release(self, job_id: str, owner: str) -> bool:
+        """Give the job back at once (its worker is stopping); the next worker resumes it from
+        its last checkpoint without waiting for the lease to lapse."""
+        now = utcnow()
+        with self.sessions.begin() as s:
+            res = rowcount(s, update(Job).where(self._owned(job_id, owner)).values(
+                status=JobStatus.queued.value, lease_owner=None, lease_expires_at=None,
+                dispatched_at=None, retry_at=None, updated_at=now))
+            return res == 1
+
+    def progress_nodes(self, job_id: str) -> list[str]:
+        """The nodes whose ``job.progress`` events exist, in the order they were emitted."""
+        with self.sessions() as s:
+            rows = s.execute(select(JobEvent.data).where(
+                JobEvent.job_id == job_id, JobEvent.type == "job.progress")
+                .order_by(JobEvent.id)).scalars()
+            return [str((data or {}).get("node") or (data or {}).get("stage")) for data in rows]
+
     def status(self, job_id: str) -> str | None:
         with self.sessions() as s:
             return s.execute(select(Job.status).where(Job.id == job_id)).scalar()
 
-    def due_for_dispatch(self, redispatch_after: timedelta, limit: int = 100) -> list[str]:
-        """Jobs that need (re)sending: never sent, sent long ago, or whose worker died.
-
-        Each returned job has its ``dispatched_at`` stamped in the same statement, so two
-        sweepers never both resend it.
-        """
+    def _due(self, redispatch_after: timedelta) -> Any:
         now = utcnow()
         stale = now - redispatch_after
-        due = or_(
+        return or_(
             and_(Job.status == JobStatus.queued.value,
+                 or_(Job.retry_at.is_(None), Job.retry_at <= now),
                  or_(Job.dispatched_at.is_(None), Job.dispatched_at < stale)),
             and_(Job.status == JobStatus.running.value, Job.lease_expires_at < now,
                  or_(Job.dispatched_at.is_(None), Job.dispatched_at < Job.lease_expires_at,
                      Job.dispatched_at < stale)),
         )
+
+    def dispatch_due(self, send: Callable[[str], None], redispatch_after: timedelta,
+                     limit: int = 100) -> list[str]:
+        """Send the jobs that need (re)sending: never sent, sent long ago, back from an
+        outage, or whose worker died. Returns the ids the broker accepted.
+
+        A job is stamped ``dispatched_at`` only after ``send`` returned, so a send that fails
+        (broker down) leaves it due for the next sweep. On PostgreSQL the rows stay locked from
+        selection to stamp and other sweepers skip them; elsewhere two sweepers may both send
+        a job, and the claim lets only one worker run it.
+        """
         with self.sessions.begin() as s:
-            ids = list(s.execute(select(Job.id).where(due).order_by(Job.id).limit(limit))
-                       .scalars())
-            if not ids:
-                return []
-            res = s.execute(update(Job).where(Job.id.in_(ids), due).values(dispatched_at=now)
-                            .returning(Job.id))
-            return list(res.scalars())
+            query = select(Job.id).where(self._due(redispatch_after)).order_by(Job.id)
+            if s.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            ids = list(s.execute(query.limit(limit)).scalars())
+            sent: list[str] = []
+            for job_id in ids:
+                try:
+                    send(job_id)
+                except Exception:
+                    # The broker is most likely down: the rest would fail the same way.
+                    log.warning("could not send %s; the next sweep tries again", job_id,
+                                exc_info=True)
+                    break
+                sent.append(job_id)
+            if sent:
+                s.execute(update(Job).where(Job.id.in_(sent)).values(dispatched_at=utcnow()))
+            return sent
+
+    def due_for_dispatch(self, redispatch_after: timedelta, limit: int = 100) -> list[str]:
+        """The ids ``dispatch_due`` would send now, without sending or stamping them."""
+        with self.sessions() as s:
+            return list(s.execute(select(Job.id).where(self._due(redispatch_after))
+                                  .order_by(Job.id).limit(limit)).scalars())
+
+    def mark_dispatched(self, job_id: str) -> None:
+        with self.sessions.begin() as s:
+            s.execute(update(Job).where(Job.id == job_id).values(dispatched_at=utcnow()))
 
     def purge_idempotency(self) -> int:
         """Drop idempotency records past their retention (at least 24 h)."""

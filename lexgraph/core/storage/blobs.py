@@ -6,6 +6,8 @@ import tempfile
 from pathlib import Path
 from typing import Protocol
 
+from lexgraph.core.errors import Unavailable
+
 
 class BlobStore(Protocol):
     def put(self, data: bytes) -> str:
@@ -15,6 +17,10 @@ class BlobStore(Protocol):
     def get(self, key: str) -> bytes: ...
 
     def exists(self, key: str) -> bool: ...
+
+    def check_writable(self) -> None:
+        """Raise ``Unavailable`` unless a blob could be stored right now."""
+        ...
 
 
 class LocalBlobStore:
@@ -36,24 +42,51 @@ class LocalBlobStore:
     def put(self, data: bytes) -> str:
         key = hashlib.sha256(data).hexdigest()
         path = self._path(key)
-        if path.exists():
-            return key
-        path.parent.mkdir(exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            if path.exists():
+                return key
+            path.parent.mkdir(exist_ok=True)
+            self._write(path.parent, path, data)
+        except OSError as exc:
+            raise _unavailable("stored", exc) from exc
+        return key
+
+    @staticmethod
+    def _write(folder: Path, path: Path | None, data: bytes) -> None:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
-            os.replace(tmp, path)
-        except BaseException:
+            if path is not None:
+                os.replace(tmp, path)
+        finally:
             Path(tmp).unlink(missing_ok=True)
-            raise
-        return key
 
     def get(self, key: str) -> bytes:
+        path = self._path(key)
         try:
-            return self._path(key).read_bytes()
+            return path.read_bytes()
         except FileNotFoundError:
             raise KeyError(key) from None
+        except OSError as exc:
+            raise _unavailable("read", exc) from exc
 
     def exists(self, key: str) -> bool:
-        return self._path(key).exists()
+        try:
+            return self._path(key).exists()
+        except OSError as exc:
+            raise _unavailable("read", exc) from exc
+
+    def check_writable(self) -> None:
+        # A real write and delete, as a submission would do: a read-only mount, a full disk or
+        # lost permissions all show here, where a mere stat of the folder would pass.
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self._write(self.root, None, b"probe")
+        except OSError as exc:
+            raise _unavailable("stored", exc) from exc
+
+
+def _unavailable(what: str, exc: OSError) -> Unavailable:
+    reason = exc.strerror or type(exc).__name__
+    return Unavailable("blob store", f"uploaded documents cannot be {what} right now ({reason})")
