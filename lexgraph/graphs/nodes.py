@@ -8,6 +8,7 @@ from langgraph.runtime import Runtime
 
 from lexgraph.core.errors import JobError
 from lexgraph.core.ingest.indexing import Indexer
+from lexgraph.core.ingest.limits import DocumentLimits, IngestBudget
 from lexgraph.core.vectorstore.base import Scope
 from lexgraph.graphs.state import ChunkRef, ExtractedDocument, GraphContext, JobState
 
@@ -17,7 +18,8 @@ def ingest(state: JobState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     ctx = runtime.context
     settings = ctx.settings
     indexer = Indexer(ctx.embedder, ctx.vectors, chunk_chars=settings.chunk_max_chars,
-                      max_unpacked_bytes=settings.docx_max_unpacked_bytes)
+                      limits=DocumentLimits.from_settings(settings))
+    budget = IngestBudget(settings.ingest_max_chars, settings.max_pages)
     scope = Scope(state["tenant_id"], state["matter_id"])
     extracted: list[ExtractedDocument] = []
     chunks: list[ChunkRef] = []
@@ -29,7 +31,8 @@ def ingest(state: JobState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
                 id=doc["id"], filename=doc["filename"], media_type=doc["media_type"], pages=[],
                 error={"code": "blob_missing", "message": "the uploaded file is missing"}))
             continue
-        done = indexer.index(scope, doc["id"], doc["filename"], doc["media_type"], data)
+        done = indexer.index(scope, doc["id"], doc["filename"], doc["media_type"], data,
+                             budget=budget)
         extracted.append(ExtractedDocument(id=doc["id"], filename=doc["filename"],
                                            media_type=doc["media_type"], pages=done.pages,
                                            error=done.error))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from lexgraph.core.errors import JobError
+from lexgraph.core.ingest.limits import DocumentLimits
 from lexgraph.core.ingest.loaders import extract_pages
 from lexgraph.core.ingest.sniff import DOCX, HTML, PDF, TEXT, sniff
 from tests.documents import (
@@ -134,7 +136,10 @@ def test_sniff_accepts_the_bad_files_so_the_job_can_report_them() -> None:
 
 def test_bomb_limit_is_configurable() -> None:
     small = docx_bomb(unpacked_mib=3)
-    with pytest.raises(JobError):
-        extract_pages(DOCX, small, max_unpacked_bytes=2 * 1024 * 1024)
-    pages = extract_pages(DOCX, small, max_unpacked_bytes=8 * 1024 * 1024)
+    with pytest.raises(JobError, match="compressed more than 100 to 1"):
+        extract_pages(DOCX, small)
+    lenient = DocumentLimits(max_ratio=10_000)
+    with pytest.raises(JobError, match="unpacks to 3 MiB"):
+        extract_pages(DOCX, small, limits=replace(lenient, max_unpacked_bytes=2 * 1024 * 1024))
+    pages = extract_pages(DOCX, small, limits=replace(lenient, max_unpacked_bytes=8 * 1024 * 1024))
     assert len(pages[0]) == 3 * 1024 * 1024 and set(pages[0]) == {"0"}

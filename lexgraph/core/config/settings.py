@@ -212,8 +212,24 @@ class Settings(BaseSettings):
     )
     docx_max_unpacked_bytes: int = Field(
         64 * 1024 * 1024, ge=1024 * 1024,
-        description="A Word document whose parts unpack to more than this is refused as a "
-        "possible zip bomb.",
+        description="A Word document (or any zip-based upload) whose parts unpack to more "
+        "than this, declared or counted while inflating, is refused as a possible zip bomb.",
+    )
+    archive_max_member_bytes: int = Field(
+        48 * 1024 * 1024, ge=1024 * 1024,
+        description="Largest single part of a Word document, unpacked; a larger one is refused "
+        "before it is inflated.",
+    )
+    archive_max_ratio: float = Field(
+        100.0, ge=10,
+        description="Highest compression ratio (unpacked / packed) of a part of a Word "
+        "document over 1 MiB; text compresses about 5 to 20 to 1, zip bombs about 1,000 to 1.",
+    )
+    ingest_max_chars: int = Field(
+        8_000_000, ge=100_000,
+        description="Characters of text one job may ingest across all its documents (the "
+        "work budget of the ingest step); a document that would go over it is reported as "
+        "unreadable and the job goes on with the others.",
     )
     embedding_backend: Literal["local", "openai"] = Field(
         "local",

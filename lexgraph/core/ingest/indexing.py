@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lexgraph.core.embeddings.base import Embedder
 from lexgraph.core.errors import JobError
 from lexgraph.core.ingest.chunking import Chunk, chunk_pages
-from lexgraph.core.ingest.loaders import DEFAULT_MAX_UNPACKED_BYTES, extract_pages
+from lexgraph.core.ingest.limits import DocumentLimits, IngestBudget, pages_of
+from lexgraph.core.ingest.loaders import extract_pages
+from lexgraph.core.ingest.sniff import PDF
 from lexgraph.core.vectorstore.base import Passage, Scope, VectorStore
 
 
@@ -40,25 +42,36 @@ def to_passage(chunk: Chunk, filename: str) -> Passage:
 
 class Indexer:
     def __init__(self, embedder: Embedder, store: VectorStore, *, chunk_chars: int = 1000,
-                 max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED_BYTES) -> None:
+                 max_unpacked_bytes: int | None = None,
+                 limits: DocumentLimits | None = None) -> None:
         self.embedder = embedder
         self.store = store
         self.chunk_chars = chunk_chars
-        self.max_unpacked_bytes = max_unpacked_bytes
+        self.limits = limits or DocumentLimits()
+        if max_unpacked_bytes is not None:
+            self.limits = replace(self.limits, max_unpacked_bytes=max_unpacked_bytes)
 
-    def parse(self, document_id: str, media_type: str, data: bytes) -> tuple[list[str],
-                                                                              list[Chunk]]:
-        pages = extract_pages(media_type, data, max_unpacked_bytes=self.max_unpacked_bytes)
+    def parse(self, document_id: str, media_type: str, data: bytes,
+              budget: IngestBudget | None = None) -> tuple[list[str], list[Chunk]]:
+        """Pages and chunks; with ``budget``, extraction stops once the job's characters are
+        spent and the pages are counted again from the text (the intake's count is not
+        trusted), so no file makes the chunker or the embedder work past the budget."""
+        limits = self.limits if budget is None else self.limits.with_chars(budget.chars_left)
+        pages = extract_pages(media_type, data, limits=limits)
+        if budget is not None:
+            budget.spend(pages, counted_pages=len(pages) if media_type == PDF
+                         else pages_of(pages))
         return pages, chunk_pages(document_id, pages, self.chunk_chars)
 
     def index(self, scope: Scope, document_id: str, filename: str, media_type: str,
-              data: bytes, *, progress: Callable[[int], None] | None = None
-              ) -> IndexedDocument:
-        """Index one document. An unreadable file is reported in ``error``; a failing
-        embedder or store raises, since no other document would fare better."""
+              data: bytes, *, progress: Callable[[int], None] | None = None,
+              budget: IngestBudget | None = None) -> IndexedDocument:
+        """Index one document. An unreadable file, or one over the job's ``budget``, is
+        reported in ``error``; a failing embedder or store raises, since no other document
+        would fare better."""
         result = IndexedDocument(document_id, filename, media_type)
         try:
-            result.pages, result.chunks = self.parse(document_id, media_type, data)
+            result.pages, result.chunks = self.parse(document_id, media_type, data, budget)
         except JobError as exc:
             result.error = exc.as_record()
             return result

@@ -4,24 +4,35 @@
 strings, so the loaders never post-process a page after it is returned.
 
 PDF goes through langchain-community's pdfium parser (fast, keeps page order, serialises pdfium,
-which is not thread-safe); DOCX through python-docx; HTML, Markdown and plain text through our own
+which is not thread-safe); DOCX through a streaming read of its main part (see archive.py for
+the zip limits); HTML, Markdown and plain text through our own
 code, which keeps headings visible to the chunker and needs no extra dependency.
 """
 
 from __future__ import annotations
 
-import io
 import re
 import warnings
-import zipfile
+from collections.abc import Iterator
+from dataclasses import replace
 from html.parser import HTMLParser
 from typing import Any
 
 from lexgraph.core.errors import JobError
-from lexgraph.core.ingest.sniff import DOCX, HTML, MARKDOWN, PDF, TEXT, decode_text
+from lexgraph.core.ingest.archive import ArchiveCorrupt, SafeZip
+from lexgraph.core.ingest.limits import DocumentLimits, DocumentTooLarge, pages_of
+from lexgraph.core.ingest.sniff import (
+    DOCX,
+    HTML,
+    MARKDOWN,
+    PDF,
+    TEXT,
+    Sniffed,
+    decode_text,
+    docx_declared_pages,
+)
 
-DEFAULT_MAX_UNPACKED_BYTES = 64 * 1024 * 1024
-_MAX_ZIP_MEMBERS = 10_000
+DEFAULT_MAX_UNPACKED_BYTES = DocumentLimits().max_unpacked_bytes
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _HEADING_STYLE = re.compile(r"^(?:heading|überschrift|titre)\s*(\d)$", re.IGNORECASE)
 
@@ -128,52 +139,47 @@ def _pdf_has_images(data: bytes, parser_cls: Any) -> bool:
 # DOCX ---------------------------------------------------------------------------------------
 
 
-def _check_zip_bomb(zf: zipfile.ZipFile, limit: int) -> None:
-    # Declared sizes bound what zipfile will inflate, so checking them before any part is
-    # read is enough to stop a document that would unpack to gigabytes.
-    infos = zf.infolist()
-    unpacked = sum(info.file_size for info in infos)
-    if unpacked > limit or len(infos) > _MAX_ZIP_MEMBERS:
-        raise JobError(
-            "docx_too_large",
-            f"the Word document unpacks to {unpacked / 2**20:,.0f} MiB in {len(infos):,} parts "
-            f"(limit {limit / 2**20:,.0f} MiB, {_MAX_ZIP_MEMBERS:,} parts); it may be a zip "
-            "bomb, so it was not opened",
-        )
+def _xml_parser_options() -> dict[str, Any]:
+    # No entities, no DTD, no network, and libxml2's default caps on a single text node and on
+    # depth: a package part is data, never instructions to the parser.
+    return {"resolve_entities": False, "no_network": True, "load_dtd": False,
+            "huge_tree": False, "remove_comments": True, "remove_pis": True}
 
 
-def _docx_body(data: bytes) -> tuple[Any, dict[str, str]]:
-    """The document body element and a style-id -> style-name map."""
-    import docx
-    from docx.oxml.parser import parse_xml
+def _docx_styles(zf: SafeZip) -> dict[str, str]:
+    """Style id -> style name, from word/styles.xml; empty when the part is missing or bad."""
+    from lxml import etree
 
+    if "word/styles.xml" not in zf.names():
+        return {}
     try:
-        document = docx.Document(io.BytesIO(data))
-        styles = {s.style_id: s.name or "" for s in document.styles}
-        return document.element.body, styles
-    except Exception:
-        # Some producers write packages python-docx refuses (missing relationships, odd
-        # content types) whose main part is still sound; read that part directly.
-        pass
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            root = parse_xml(zf.read("word/document.xml"))
-    except Exception as exc:
-        raise JobError("docx_corrupt", "the Word document is damaged and could not be read; "
-                       "open and save it again in Word, then upload it") from exc
-    body = root.find(f"{_W}body")
-    if body is None:
-        raise JobError("docx_corrupt", "the Word document has no body")
-    return body, {}
+        root = etree.fromstring(zf.read("word/styles.xml"),
+                                etree.XMLParser(**_xml_parser_options()))
+    except (etree.XMLSyntaxError, ArchiveCorrupt, ValueError):
+        return {}
+    styles: dict[str, str] = {}
+    for style in root.iter(f"{_W}style"):
+        style_id = style.get(f"{_W}styleId")
+        name = style.find(f"{_W}name")
+        if style_id is not None:
+            styles[style_id] = (name.get(f"{_W}val") or "") if name is not None else ""
+    return styles
 
 
 class _DocxPages:
     """Walks the body in order; a page ends at an explicit or last-rendered page break."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_chars: int | None) -> None:
         self.pages: list[list[str]] = [[]]
+        self.chars = 0
+        self.max_chars = max_chars
 
     def text(self, value: str) -> None:
+        self.chars += len(value)
+        if self.max_chars is not None and self.chars > self.max_chars:
+            raise DocumentTooLarge(
+                "document_too_long", f"the Word document holds more than {self.max_chars:,} "
+                "characters of text, more than this job may ingest")
         self.pages[-1].append(value)
 
     def page_break(self) -> None:
@@ -237,26 +243,58 @@ def _table(tbl: Any, styles: dict[str, str], out: _DocxPages) -> None:
     out.text("\n")
 
 
-def _docx_pages(data: bytes, max_unpacked_bytes: int) -> list[str]:
+def _body_children(zf: SafeZip) -> Iterator[Any]:
+    """Top-level elements of the document body, each complete, then dropped once used, so the
+    parsed tree never holds more than one paragraph or table at a time."""
+    from lxml import etree
+
+    body_tag = f"{_W}body"
+    wanted = (f"{_W}p", f"{_W}tbl", f"{_W}sdt")
+    seen_body = False
+    events = etree.iterparse(zf.open("word/document.xml"), events=("start", "end"),
+                             **_xml_parser_options())
+    for event, elem in events:
+        if event == "start":
+            seen_body = seen_body or elem.tag == body_tag
+            continue
+        parent = elem.getparent()
+        if parent is None or parent.tag != body_tag:
+            continue
+        if elem.tag in wanted:
+            yield elem
+        elem.clear()
+        parent.remove(elem)
+    if not seen_body:
+        raise JobError("docx_corrupt", "the Word document has no body")
+
+
+def _docx_pages(data: bytes, limits: DocumentLimits) -> list[str]:
+    from lxml import etree
+
+    corrupt = JobError("docx_corrupt", "the Word document is damaged (not a readable ZIP "
+                       "package); upload the original file again")
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            _check_zip_bomb(zf, max_unpacked_bytes)
-            if "word/document.xml" not in zf.namelist():
-                raise JobError("docx_corrupt", "the Word document has no main part "
-                               "(word/document.xml)")
-    except zipfile.BadZipFile as exc:
-        raise JobError("docx_corrupt", "the Word document is damaged (not a readable ZIP "
-                       "package); upload the original file again") from exc
-    body, styles = _docx_body(data)
-    out = _DocxPages()
-    for child in body:
-        if child.tag == f"{_W}p":
-            _paragraph(child, styles, out)
-        elif child.tag == f"{_W}tbl":
-            _table(child, styles, out)
-        elif child.tag == f"{_W}sdt":
-            for p in child.iter(f"{_W}p"):
-                _paragraph(p, styles, out)
+        zf = SafeZip(data, limits, what="the Word document", code="docx_too_large")
+    except ArchiveCorrupt as exc:
+        raise corrupt from exc
+    with zf:
+        if "word/document.xml" not in zf.names():
+            raise JobError("docx_corrupt", "the Word document has no main part "
+                           "(word/document.xml)")
+        styles = _docx_styles(zf)
+        out = _DocxPages(limits.max_chars)
+        try:
+            for child in _body_children(zf):
+                if child.tag == f"{_W}p":
+                    _paragraph(child, styles, out)
+                elif child.tag == f"{_W}tbl":
+                    _table(child, styles, out)
+                else:
+                    for p in child.iter(f"{_W}p"):
+                        _paragraph(p, styles, out)
+        except (etree.XMLSyntaxError, ArchiveCorrupt) as exc:
+            raise JobError("docx_corrupt", "the Word document is damaged and could not be "
+                           "read; open and save it again in Word, then upload it") from exc
     pages = out.result()
     if not any(p.strip() for p in pages):
         raise JobError("docx_empty", "the Word document contains no text")
@@ -267,17 +305,47 @@ def _docx_pages(data: bytes, max_unpacked_bytes: int) -> list[str]:
 
 
 def extract_pages(media_type: str, data: bytes, *,
-                  max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED_BYTES) -> list[str]:
-    """Return the document's text, one string per page; raise JobError for unreadable files."""
+                  max_unpacked_bytes: int | None = None,
+                  limits: DocumentLimits | None = None) -> list[str]:
+    """Return the document's text, one string per page; raise JobError for unreadable files
+    and DocumentTooLarge (a JobError) for files over ``limits``."""
+    limits = limits or DocumentLimits()
+    if max_unpacked_bytes is not None:
+        limits = replace(limits, max_unpacked_bytes=max_unpacked_bytes)
     if media_type == PDF:
-        return _pdf_pages(data)
-    if media_type == DOCX:
-        return _docx_pages(data, max_unpacked_bytes)
-    text = decode_text(data)
-    if text is None:
-        raise JobError("not_text", "the document is not UTF-8 text")
-    if media_type == HTML:
-        text = html_to_text(text)
-    elif media_type not in (TEXT, MARKDOWN):
-        raise JobError("unsupported", f"no loader for {media_type}")
-    return text.split("\f")
+        pages = _pdf_pages(data)
+    elif media_type == DOCX:
+        return _docx_pages(data, limits)
+    else:
+        text = decode_text(data)
+        if text is None:
+            raise JobError("not_text", "the document is not UTF-8 text")
+        if media_type == HTML:
+            text = html_to_text(text)
+        elif media_type not in (TEXT, MARKDOWN):
+            raise JobError("unsupported", f"no loader for {media_type}")
+        pages = text.split("\f")
+    if limits.max_chars is not None and sum(len(p) for p in pages) > limits.max_chars:
+        raise DocumentTooLarge("document_too_long", f"the document holds more than "
+                               f"{limits.max_chars:,} characters of text, more than this job "
+                               "may ingest")
+    return pages
+
+
+def count_pages(found: Sniffed, data: bytes, limits: DocumentLimits) -> int:
+    """Pages of a document as the page limit counts them: PDF pages as the file has them; for
+    every other format the text actually extracted, 3,000 characters a page (a DOCX never
+    counts fewer pages than Word wrote in it). Extraction stops at ``limits.max_chars`` with
+    DocumentTooLarge; a file that cannot be read counts one page and is reported by the job."""
+    if found.media_type == PDF:
+        return found.pages
+    try:
+        pages = extract_pages(found.media_type, data, limits=limits)
+    except DocumentTooLarge:
+        raise
+    except JobError:
+        return max(1, found.pages)
+    counted = pages_of(pages)
+    if found.media_type == DOCX:
+        counted = max(counted, docx_declared_pages(data, limits))
+    return counted

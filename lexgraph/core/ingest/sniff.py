@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import io
-import math
 import re
 import zipfile
 from dataclasses import dataclass
 
 from lexgraph.core.errors import Unprocessable, UnsupportedMediaType
+from lexgraph.core.ingest.archive import ArchiveCorrupt, SafeZip
+from lexgraph.core.ingest.limits import (
+    CHARS_PER_PAGE,
+    DocumentLimits,
+    DocumentTooLarge,
+    pages_of,
+)
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -16,7 +22,9 @@ HTML = "text/html"
 MARKDOWN = "text/markdown"
 TEXT = "text/plain"
 SUPPORTED = (PDF, DOCX, HTML, MARKDOWN, TEXT)
-CHARS_PER_TEXT_PAGE = 3000
+CHARS_PER_TEXT_PAGE = CHARS_PER_PAGE
+# docProps/app.xml is a few hundred bytes; its page count sits near the top.
+_APP_XML_BYTES = 64 * 1024
 
 _EXT_HINTS = {
     ".pdf": PDF,
@@ -74,13 +82,19 @@ def _pdf_pages(data: bytes) -> int:
         return 1
 
 
-def _docx_pages(zf: zipfile.ZipFile) -> int:
+def docx_declared_pages(data: bytes, limits: DocumentLimits | None = None) -> int:
+    """The page count Word wrote in docProps/app.xml, or 0. Only the part's first few KiB are
+    inflated: the count is near the top, and the part is the file's to make as large as it
+    likes."""
     try:
-        app = zf.read("docProps/app.xml").decode("utf-8", "replace")
-    except KeyError:
-        return 1
-    match = re.search(r"<Pages>(\d+)</Pages>", app)
-    return max(1, int(match.group(1))) if match else 1
+        with SafeZip(data, limits or DocumentLimits()) as zf:
+            if "docProps/app.xml" not in zf.names():
+                return 0
+            head = zf.read("docProps/app.xml", max_bytes=_APP_XML_BYTES)
+    except (ArchiveCorrupt, DocumentTooLarge):
+        return 0
+    match = re.search(rb"<(?:\w+:)?Pages>\s*(\d{1,7})\s*</(?:\w+:)?Pages>", head)
+    return int(match.group(1)) if match else 0
 
 
 def _is_pdf(head: bytes, data: bytes) -> bool:
@@ -92,8 +106,7 @@ def _is_pdf(head: bytes, data: bytes) -> bool:
 
 
 def text_pages(text: str) -> int:
-    by_feed = text.count("\f") + 1
-    return max(by_feed, math.ceil(len(text) / CHARS_PER_TEXT_PAGE), 1)
+    return pages_of(text.split("\f"))
 
 
 def sniff(filename: str, data: bytes, declared: str | None = None) -> Sniffed:
@@ -113,7 +126,7 @@ def sniff(filename: str, data: bytes, declared: str | None = None) -> Sniffed:
                 f"document {filename!r} looks like a ZIP archive but cannot be opened"
             ) from None
         if "word/document.xml" in names:
-            return Sniffed(DOCX, _docx_pages(zf), None)
+            return Sniffed(DOCX, max(1, docx_declared_pages(data)), None)
         raise UnsupportedMediaType(
             f"document {filename!r} is a ZIP archive, not a Word document; "
             "upload PDF, DOCX, HTML, Markdown or plain text"

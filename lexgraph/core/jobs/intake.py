@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 
 from lexgraph.core.config.settings import PROFILES, Settings
 from lexgraph.core.errors import PayloadTooLarge, Unprocessable
+from lexgraph.core.ingest.limits import CHARS_PER_PAGE, DocumentLimits, DocumentTooLarge
+from lexgraph.core.ingest.loaders import count_pages
 from lexgraph.core.ingest.sniff import sniff
 from lexgraph.core.summary.length import DEFAULT_LENGTH, InvalidLength, parse_length
 
@@ -100,15 +102,28 @@ def validate(sub: Submission, settings: Settings) -> list[PreparedDocument]:
         )
     prepared: list[PreparedDocument] = []
     total_pages = 0
+    limits = DocumentLimits.from_settings(settings)
     for index, doc in enumerate(sub.documents):
         filename = _clean_filename(doc.filename, index)
         found = sniff(filename, doc.data, doc.declared_type)
-        total_pages += found.pages
+        # Extraction stops one page past what the job has left, so a document that would go
+        # over the limit costs no more to refuse than one that fits.
+        budget = (settings.max_pages - total_pages + 1) * CHARS_PER_PAGE
+        try:
+            pages = count_pages(found, doc.data, limits.with_chars(budget))
+        except DocumentTooLarge as exc:
+            if exc.code == "document_too_long":
+                raise PayloadTooLarge(
+                    f"the documents have more than {settings.max_pages} pages once "
+                    f"{filename!r} is read ({CHARS_PER_PAGE:,} characters of text count as a "
+                    f"page); at most {settings.max_pages} per job") from None
+            raise PayloadTooLarge(f"document {filename!r}: {exc.message}") from None
+        total_pages += pages
         prepared.append(PreparedDocument(
             filename=filename,
             data=doc.data,
             media_type=found.media_type,
-            pages=found.pages,
+            pages=pages,
             sha256=hashlib.sha256(doc.data).hexdigest(),
         ))
     if total_pages > settings.max_pages:

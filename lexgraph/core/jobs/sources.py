@@ -18,6 +18,7 @@ from sqlalchemy.orm import sessionmaker
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.db.models import Document, Job
 from lexgraph.core.errors import Conflict, JobError, NotFound
+from lexgraph.core.ingest.limits import DocumentLimits
 from lexgraph.core.ingest.loaders import extract_pages
 from lexgraph.core.storage.blobs import BlobStore
 
@@ -94,7 +95,7 @@ class SourceText:
                            ) from None
         try:
             pages = extract_pages(media_type, data,
-                                  max_unpacked_bytes=self.settings.docx_max_unpacked_bytes)
+                                  limits=DocumentLimits.from_settings(self.settings))
         except JobError as exc:
             raise Conflict(f"the document could not be read: {exc.message}") from None
         with self._lock:
