@@ -140,11 +140,29 @@ def _keep_audit(ctx: GraphContext, state: JobState, entries: Sequence[AuditEntry
 # redact -------------------------------------------------------------------------------------
 
 
+WITHHELD_CHUNK = "[withheld: personal-data screening failed on this passage]"
+
+
 def redact(state: JobState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
-    """Pseudonymize every admissible chunk; the map stays in the job's state only."""
+    """Pseudonymize every admissible chunk; the map stays in the job's state only.
+
+    Fails closed: a chunk whose screening raised is what models see as ``WITHHELD_CHUNK``,
+    never as written, and a detector that cannot load fails the job.
+    """
     pmap = PseudonymMap.from_state(state["pii"]) if state.get("pii") else PseudonymMap()
     pseudonymizer = Pseudonymizer(pmap, get_detector(runtime.context.settings))
-    redacted = {c["id"]: pseudonymizer.pseudonymize(c["text"]).text for c in _admissible(state)}
+    redacted: dict[str, str] = {}
+    withheld: list[str] = []
+    for chunk in _admissible(state):
+        try:
+            redacted[chunk["id"]] = pseudonymizer.pseudonymize(chunk["text"]).text
+        except Exception:
+            # Neither the exception nor its traceback is logged: either may quote the text.
+            redacted[chunk["id"]] = WITHHELD_CHUNK
+            withheld.append(chunk["id"])
+    if withheld:
+        log.warning("personal-data screening failed on %d chunk(s) of job %s; withheld from "
+                    "the models: %s", len(withheld), state.get("job_id"), ", ".join(withheld))
     return {"redacted": redacted, "pii": pmap.to_state(), "redactions": pmap.counts()}
 
 

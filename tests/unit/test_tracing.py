@@ -457,3 +457,17 @@ def test_a_process_exits_within_seconds_when_langsmith_never_answers(tmp_path: A
     flushed = float(done.stdout.split()[-1])
     # Imports take a few seconds of their own; what counts is the time after the flush.
     assert flushed < 6.5 and took - flushed < 25, (flushed, took)
+
+
+def test_the_anonymizer_withholds_what_it_cannot_screen() -> None:
+    from lexgraph.core.pii import PresidioDetector
+    from lexgraph.core.tracing.anonymize import WITHHELD
+
+    # Recognizers that cannot load (a model that is not installed): nothing goes up as is.
+    broken = TraceAnonymizer(lambda: PresidioDetector(ner_model="no_such_spacy_model"))
+    out = broken({"inputs": {"text": TEXT, "n": 3, "pii": PseudonymMap().to_state()}})
+    assert out == {"inputs": {"text": WITHHELD, "n": 3}}
+    # One string that cannot be screened (a lone surrogate from a badly decoded file).
+    working = TraceAnonymizer(lambda: get_detector(Settings()))
+    out = working({"a": TEXT, "b": f"{TEXT} \udcff"})
+    assert out["b"] == WITHHELD and "<SSN_1>" in out["a"] and SSN not in out["a"]

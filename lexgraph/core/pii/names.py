@@ -243,6 +243,10 @@ _RULES: tuple[_Rule, ...] = (
         rf"(?=,?[ \t]+(?:an?[ \t]+(?:individual|natural person|resident|citizen|adult)\b|"
         rf"(?:residing|domiciled|whose[ \t]+(?:address|residence))\b|"
         rf"an?[ \t]+(?:independent|self-employed)\b))"), 0.8, 2),
+    # A defined party named in apposition: "the Consultant, Jane Roe, shall".
+    _Rule("role-appositive", re.compile(
+        rf"\b(?:[Tt]he|[Ss]uch|[Ee]ach|[Ss]aid)[ \t]+(?:{_DEFINED_ROLES}),[ \t]+"
+        rf"(?P<name>{_NAME})[ \t]*[,(]"), 0.8, 2),
     # A caption: "JANE ROE, Plaintiff, v. ...", "Jane Roe,\n    Defendant."
     _Rule("caption", re.compile(
         rf"(?P<name>{_NAME}|{_CAPS_NAME}),?[ \t]*\n?[ \t]*(?:(?:individually|pro se)"
