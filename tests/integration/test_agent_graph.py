@@ -163,6 +163,25 @@ def test_clean_pass(harness: Harness) -> None:
                                         "summarize", "check_compliance", "finalize"]
 
 
+def test_the_agents_get_the_key_terms_as_grounded_facts(harness: Harness) -> None:
+    llm = ScriptedLLM.by_agent({"retriever": RETRIEVER, "summarizer": [GOOD_DRAFT],
+                                "compliance checker": CHECK})
+    job_id = harness.submit(CONTRACT)
+    assert harness.runner(llm).run(job_id) == "succeeded"
+    result = _result(harness, job_id)
+    law = next(t for t in result["key_terms"] if t["key"] == "governing_law")
+    assert law["found"] and law["value"] == "England and Wales"
+    assert CONTRACT[law["citation"]["start"]:law["citation"]["end"]] == law["citation"]["quote"]
+    fact = f"Governing law: England and Wales [{law['citation']['chunk_id']}]"
+    for agent in ("retriever", "summarizer"):
+        first = next(r for r in llm.requests if r.metadata.get("agent") == agent)
+        assert fact in first.text, agent
+    # Terms the contract never states are reported as such, and no model is told otherwise.
+    assert not next(t for t in result["key_terms"] if t["key"] == "non_compete")["found"]
+    assert "Non-compete" not in next(r for r in llm.requests
+                                     if r.metadata.get("agent") == "summarizer").text
+
+
 def test_revise_loop_fixes_a_misattributed_statement(harness: Harness) -> None:
     wrong = draft(("payment", "The Customer pays fees within thirty days of each invoice.",
                    "laws of England"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 _SCALE = 27.0
 _EXPONENT = 0.234
-PROFILE_FACTOR = {"legislation": 1.2, "contract": 2.2, "court_opinion": 1.6, "general": 1.3}
+PROFILE_FACTOR = {"legislation": 1.2, "contract": 3.0, "court_opinion": 1.6, "general": 1.3}
 LENGTH_FACTOR = {"brief": 0.5, "standard": 1.0, "detailed": 2.0}
 FLOOR = 30
 

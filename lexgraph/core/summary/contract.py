@@ -27,6 +27,7 @@ from lexgraph.core.vectorstore.base import Passage
 
 # A query-fed section takes a sentence only when it shares this share of the query's words.
 QUERY_OVERLAP = 0.3
+KEY_CLAUSES_PER_TERM = 2
 
 
 @dataclass(frozen=True)
@@ -91,18 +92,24 @@ def summarize_contract(profile: Profile, units: Sequence[Unit], finder: ClauseFi
     # First the best clause of every key category, in the table's order: the sentence that
     # scores highest for the category (a preamble may be a Parties sentence first and carry
     # the agreement date too; it is stated once).
-    for term in TERMS:
-        c = column.get(term.category)
-        key = home.get(term.category)
-        if c is None or key is None or not len(units):
-            continue
-        best = int(np.argmax(scores[:, c]))
-        if scores[best, c] < thresholds[c] or best in taken:
-            continue
-        if used < budget or not taken:
-            owner = assigned[best]
-            section = home.get(categories[owner], key) if owner >= 0 else key
-            take(section, best, categories[owner] if owner >= 0 else term.category)
+    # A second round gives each key category its runner-up: annotators and drafters often
+    # split a term over two sentences ("The term is three years." / "It renews for one year.").
+    for rank in range(KEY_CLAUSES_PER_TERM):
+        for term in TERMS:
+            c = column.get(term.category)
+            key = home.get(term.category)
+            if c is None or key is None or not len(units):
+                continue
+            order = np.argsort(-scores[:, c], kind="stable")
+            if rank >= len(order):
+                continue
+            best = int(order[rank])
+            if scores[best, c] < thresholds[c] or best in taken:
+                continue
+            if used < budget or not taken:
+                owner = assigned[best]
+                section = home.get(categories[owner], key) if owner >= 0 else key
+                take(section, best, categories[owner] if owner >= 0 else term.category)
     # Then the sections in turn, each taking its next-best sentence, until the budget is spent.
     cursor = {key: 0 for key in ranked}
     progress = True

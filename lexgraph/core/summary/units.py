@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from lexgraph.core.ingest.sentences import clean_statement_spans
+from lexgraph.core.ingest.sentences import clean_statement_spans, statement_problem
 from lexgraph.core.summary.schema import Citation, Statement
 from lexgraph.core.vectorstore.base import Passage
 
@@ -129,8 +129,10 @@ def statement_units(passages: Sequence[Passage],
                     part = captions.pop(0)[1]
                     part_index += 1
                 n_words = len(_WORD.findall(source, start, end))
-                if n_words < MIN_WORDS or len(source[start:end].split()) > MAX_WORDS:
-                    continue
+                flat = source[start:end].split()
+                if n_words < MIN_WORDS or len(flat) > MAX_WORDS \
+                        or statement_problem(" ".join(flat)) is not None:
+                    continue  # the statement as read, on one line, must stand too
                 home = next((p for p in reversed(run) if p.start - base <= start), run[0])
                 units.append(Unit(home, source, base, start, end, part, part_index,
                                   len(units)))
