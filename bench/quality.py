@@ -17,7 +17,7 @@ Everywhere: the share of statements that are fragments, the statements that are 
 and the share of citations verbatim at their offsets. Sections: the share of contract
 statements whose clause category belongs to the section they sit in.
 
-    .venv/bin/python bench/quality.py [--only bills|contracts] [--contracts N] [--split train]
+    .venv/bin/python bench/quality.py [--only bills|contracts|speed] [--contracts N] [--split train]
 """
 
 from __future__ import annotations
@@ -257,16 +257,49 @@ def _section_categories(key: str) -> set[str]:
     return set()
 
 
+def speed(repeat: int = 5) -> dict[str, float]:
+    """The summarize step on a 30 KB contract (shipped in tests/data), new against old: the
+    profile-aware composition (segmentation, clause finder, key terms) and the embedding-based
+    selection it replaced, over the same passages; best of ``repeat`` runs, models loaded."""
+    from lexgraph.core.embeddings.local import LocalEmbedder
+    from lexgraph.core.summary.extractive import summarize_extractive
+
+    path = next((data.REPO / "tests" / "data").glob("*Distributor_Agreement.txt"))
+    text = path.read_text("utf-8")
+    passages = data.passages(text)
+    profile = load_profiles()["contract"]
+    finder = load_clause_finder()
+    embedder = LocalEmbedder()
+    retrieved = {s.key: passages[:6] for s in profile.sections}
+
+    def best(run: Any) -> float:
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - started)
+        return min(times) * 1000
+
+    new = best(lambda: compose_extractive(profile, passages, finder=finder,
+                                          pages={"doc_1": [text]}))
+    old = best(lambda: summarize_extractive(profile, retrieved, embedder, per_section=3))
+    print(f"\nsummarize on {path.name[:40]}… ({len(text):,} characters, {len(passages)} "
+          f"chunks): profile composition {new:.0f} ms, embedding selection it replaced "
+          f"{old:.0f} ms (best of {repeat})")
+    return {"compose_ms": new, "embedding_ms": old}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=("bills", "contracts"))
+    parser.add_argument("--only", choices=("bills", "contracts", "speed"))
     parser.add_argument("--contracts", type=int, default=None,
                         help="measure only the first N contracts of the split")
     parser.add_argument("--split", choices=("validation", "train"), default="validation",
                         help="CUAD split to measure contracts on (tune on train, report "
                              "validation)")
     args = parser.parse_args()
-    data.require(data.BILLS, data.DEV_BILLS, CUAD / "split.json")
+    if args.only != "speed":
+        data.require(data.BILLS, data.DEV_BILLS, CUAD / "split.json")
     tally = Tally()
     if args.only in (None, "bills"):
         parts = data.split(data.load(data.BILLS))
@@ -274,6 +307,8 @@ def main() -> int:
             bills(parts[name], name, tally)
         bills(data.load(data.DEV_BILLS), "corpus/billsum_dev.jsonl", tally)
         tally.report("bills")
+    if args.only in (None, "speed"):
+        speed()
     if args.only in (None, "contracts"):
         contract_tally = Tally()
         contracts(args.contracts, contract_tally, args.split)

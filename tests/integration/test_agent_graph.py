@@ -294,4 +294,7 @@ def test_extractive_mode_needs_no_model(harness: Harness, tmp_path: Path) -> Non
     assert runner.run(job_id) == "succeeded"
     result = _result(harness, job_id)
     assert result["mode"] == "extractive" and result["usage"] == []
-    assert "thirty days" in json.dumps(result["sections"])
+    law = next(s for s in result["sections"] if s["key"] == "governing_law")
+    assert "England and Wales" in law["statements"][0]["text"]
+    terms = {t["key"]: t for t in result["key_terms"]}
+    assert terms["governing_law"]["value"] == "England and Wales"
