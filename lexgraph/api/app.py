@@ -12,6 +12,7 @@ from lexgraph import __version__
 from lexgraph.api import problems
 from lexgraph.api.deps import Services
 from lexgraph.api.routes import events, health, jobs, sources, usage, web, webhooks
+from lexgraph.api.validation import RefuseControlCharacters
 from lexgraph.api.web_deps import STATIC_DIR, make_web_services
 from lexgraph.core.config.settings import Settings, get_settings
 from lexgraph.core.db.engine import make_engine
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, *,
         lifespan=lifespan,
     )
     problems.install(app)
+    app.add_middleware(RefuseControlCharacters)
     app.include_router(health.router)
     app.include_router(jobs.router)
     app.include_router(events.router)

@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
+from lexgraph.api.validation import Line, Text
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.errors import PayloadTooLarge, Unprocessable, UnsupportedMediaType, UserError
 from lexgraph.core.jobs.intake import Submission, UploadedDocument
@@ -32,6 +33,7 @@ from lexgraph.core.summary.length import (
     InvalidLength,
     parse_length,
 )
+from lexgraph.core.validation import check_json_depth
 
 FORM_FIELDS = {"matter", "profile", "instructions", "webhook_url", "length"}
 FILE_FIELD = "files"
@@ -43,10 +45,10 @@ MAX_FORM_FIELDS = 32
 class DocumentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    filename: str = Field(min_length=1, max_length=400)
+    filename: Line = Field(min_length=1, max_length=400)
     text: str | None = None
     content_base64: str | None = None
-    media_type: str | None = None
+    media_type: Line | None = Field(None, max_length=200)
 
     @model_validator(mode="after")
     def _one_body(self) -> DocumentIn:
@@ -71,10 +73,10 @@ class JobCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    matter: str = Field(min_length=1, max_length=200)
+    matter: Line = Field(min_length=1, max_length=200)
     profile: Literal["contract", "court_opinion", "legislation", "general"] = "general"
-    instructions: str | None = None
-    webhook_url: str | None = None
+    instructions: Text | None = None
+    webhook_url: Line | None = None
     length: Annotated[str | int, BeforeValidator(_length),
                       WithJsonSchema(LENGTH_SCHEMA)] = DEFAULT_LENGTH
     documents: list[DocumentIn] = Field(min_length=1)
@@ -98,10 +100,13 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 def _from_json(body: bytes) -> Submission:
+    check_json_depth(body)
     try:
         raw = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise UserError(f"the body is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise UserError("the JSON body is nested too deeply") from None
     if not isinstance(raw, dict):
         raise Unprocessable("the body must be a JSON object with 'matter' and 'documents'")
     try:

@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from lexgraph.api.deps import PrincipalDep, ServicesDep
 from lexgraph.core.errors import UserError
+from lexgraph.core.validation import MAX_INT64
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
@@ -17,10 +18,14 @@ def _resume_point(after: int | None, last_event_id: str | None) -> int:
     # so the header wins.
     if last_event_id is not None and last_event_id.strip():
         value = last_event_id.strip()
-        if not value.isdigit():
+        # isdigit alone takes "²" and other digits int() refuses.
+        if not (value.isascii() and value.isdigit()) or int(value) > MAX_INT64:
             raise UserError("Last-Event-ID must be an event id from this stream "
                             "(a non-negative integer)")
         return int(value)
+    if after is not None and after > MAX_INT64:
+        # The web page's stream takes ``after`` through here too, without the API's Query bound.
+        raise UserError(f"after must be an event id, at most {MAX_INT64}")
     return after or 0
 
 
@@ -32,7 +37,8 @@ async def stream_events(
     job_id: str,
     svc: ServicesDep,
     who: PrincipalDep,
-    after: Annotated[int | None, Query(ge=0, description="Start after this event id.")] = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_INT64,
+                                       description="Start after this event id.")] = None,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
 ) -> StreamingResponse:
     start = _resume_point(after, last_event_id)

@@ -10,12 +10,14 @@ from starlette.concurrency import run_in_threadpool
 
 from lexgraph.api.deps import PrincipalDep, Services, ServicesDep
 from lexgraph.api.forms import JobCreate, parse_submission
+from lexgraph.api.validation import Line, Text
 from lexgraph.core.errors import NotAcceptable
 from lexgraph.core.jobs.audit import GuardAuditLog
 from lexgraph.core.jobs.intake import Submission
 from lexgraph.core.jobs.store import Principal, SubmitOutcome
 from lexgraph.core.summary.docx_export import DOCX_MEDIA_TYPE, render_docx
 from lexgraph.core.summary.length import LENGTH_SCHEMA
+from lexgraph.core.validation import MAX_INT64
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
@@ -190,7 +192,7 @@ async def job_events(
     job_id: str,
     svc: ServicesDep,
     who: PrincipalDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_INT64)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
     return await run_in_threadpool(svc.store.events, who, job_id, after=after, limit=limit)
@@ -201,7 +203,7 @@ async def job_audit(
     job_id: str,
     svc: ServicesDep,
     who: PrincipalDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_INT64)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     stage: Literal["document", "call", "result"] | None = None,
 ) -> dict[str, Any]:
@@ -216,9 +218,10 @@ async def job_audit(
 class ReviewEdit(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    section: str = Field(min_length=1, description="Section key, e.g. `payment`.")
-    index: int = Field(ge=0, description="Statement index within the section.")
-    text: str | None = Field(None, min_length=1, max_length=4000,
+    section: Line = Field(min_length=1, max_length=200,
+                          description="Section key, e.g. `payment`.")
+    index: int = Field(ge=0, le=100_000, description="Statement index within the section.")
+    text: Text | None = Field(None, min_length=1, max_length=4000,
                              description="New wording; the statement keeps its citations.")
     delete: bool = Field(False, description="Remove the statement instead.")
 
@@ -234,7 +237,7 @@ class ReviewDecision(BaseModel):
 
     action: Literal["approve", "edit", "reject"]
     edits: list[ReviewEdit] = Field(default_factory=list)
-    comment: str | None = Field(None, max_length=4000)
+    comment: Text | None = Field(None, max_length=4000)
 
     @model_validator(mode="after")
     def _edits_match_action(self) -> ReviewDecision:
@@ -269,8 +272,8 @@ class FeedbackCreate(BaseModel):
     score: float = Field(ge=0, le=1, allow_inf_nan=False,
                          description="The reviewer's judgement of the result, 0 (wrong) to 1 "
                          "(right).")
-    comment: str | None = Field(None, max_length=4000, description="Why, in a few words.")
-    correction: str | None = Field(None, max_length=20000,
+    comment: Text | None = Field(None, max_length=4000, description="Why, in a few words.")
+    correction: Text | None = Field(None, max_length=20000,
                                    description="What the summary should have said.")
 
 

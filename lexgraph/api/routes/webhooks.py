@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from lexgraph.api.deps import PrincipalDep, ServicesDep
+from lexgraph.api.validation import Line
 from lexgraph.core.jobs.events import EVENT_TYPES
 
 router = APIRouter(tags=["webhooks"])
@@ -17,9 +18,9 @@ _TYPES_HELP = "Event types to receive, among " + ", ".join(EVENT_TYPES) + "; nul
 class EndpointCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: str = Field(description="Where events are POSTed; an absolute http(s) URL.")
-    event_types: list[str] | None = Field(None, description=_TYPES_HELP)
-    description: str | None = None
+    url: Line = Field(description="Where events are POSTed; an absolute http(s) URL.")
+    event_types: list[Line] | None = Field(None, description=_TYPES_HELP)
+    description: Line | None = None
     enabled: bool = True
 
 
@@ -28,9 +29,9 @@ class EndpointUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    url: str | None = None
-    event_types: list[str] | None = Field(None, description=_TYPES_HELP)
-    description: str | None = None
+    url: Line | None = None
+    event_types: list[Line] | None = Field(None, description=_TYPES_HELP)
+    description: Line | None = None
     enabled: bool | None = None
 
 

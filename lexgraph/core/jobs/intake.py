@@ -13,6 +13,7 @@ from lexgraph.core.ingest.limits import CHARS_PER_PAGE, DocumentLimits, Document
 from lexgraph.core.ingest.loaders import count_pages
 from lexgraph.core.ingest.sniff import sniff
 from lexgraph.core.summary.length import DEFAULT_LENGTH, InvalidLength, parse_length
+from lexgraph.core.validation import line_problem, text_problem
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,12 @@ def _clean_filename(name: str, index: int) -> str:
 def validate(sub: Submission, settings: Settings) -> list[PreparedDocument]:
     errors: list[dict[str, str]] = []
     matter = sub.matter.strip() if sub.matter else ""
+    for name, value, problem_of in (("matter", matter, line_problem),
+                                    ("instructions", sub.instructions, text_problem),
+                                    ("webhook_url", sub.webhook_url, line_problem)):
+        message = problem_of(value) if value is not None else None
+        if message:
+            errors.append({"field": name, "message": message})
     if not matter:
         errors.append({"field": "matter", "message": "a matter name is required"})
     elif len(matter) > 200:

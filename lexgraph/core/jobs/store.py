@@ -37,6 +37,7 @@ from lexgraph.core.jobs.views import event_resource, iso, job_resource
 from lexgraph.core.storage.blobs import BlobStore
 from lexgraph.core.summary.length import parse_length
 from lexgraph.core.tracing import JobTrace, NoopTracer, OpenedJob, Tracer, feedback_id
+from lexgraph.core.validation import check_line
 
 KEY_PREFIX = "lxg_"
 _JOB_ID = re.compile(r"job_[0-9a-z]{26}")
@@ -187,6 +188,7 @@ class JobStore:
     def _reserve_key(self, who: Principal, key: str, fingerprint: str) -> SubmitOutcome | None:
         if not key or len(key) > 255:
             raise Unprocessable("Idempotency-Key must be 1 to 255 characters")
+        check_line("Idempotency-Key", key)
         now = utcnow()
         ttl = timedelta(hours=self.settings.idempotency_ttl_hours)
         for _ in range(3):

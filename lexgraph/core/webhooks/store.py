@@ -28,6 +28,7 @@ from lexgraph.core.ids import new_id
 from lexgraph.core.jobs.events import EVENT_TYPES
 from lexgraph.core.jobs.store import Principal
 from lexgraph.core.jobs.views import iso
+from lexgraph.core.validation import check_line
 from lexgraph.core.webhooks.signing import new_secret
 from lexgraph.core.webhooks.ssrf import UnsafeUrl, UrlGuard
 from lexgraph.core.webhooks.views import delivery_resource, endpoint_resource
@@ -100,6 +101,7 @@ def _description(value: Any) -> str | None:
     if not isinstance(value, str):
         raise Unprocessable("description must be a string")
     value = value.strip()
+    check_line("description", value)
     if len(value) > MAX_DESCRIPTION:
         raise Unprocessable(f"description must be at most {MAX_DESCRIPTION} characters")
     return value or None

@@ -1,0 +1,59 @@
+"""Request checks shared by the routes: text fields free of control characters, and URLs
+(paths and query strings) refused before routing when they carry one."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+from urllib.parse import unquote_to_bytes
+
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from lexgraph.api.problems import problem
+from lexgraph.core.validation import line_problem, text_problem
+
+_URL_CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
+
+
+def _line(value: str) -> str:
+    message = line_problem(value)
+    if message:
+        raise PydanticCustomError("control_characters", message)
+    return value
+
+
+def _text(value: str) -> str:
+    message = text_problem(value)
+    if message:
+        raise PydanticCustomError("control_characters", message)
+    return value
+
+
+# A one-line value stored as text: a name, an id, a URL, a description.
+Line = Annotated[str, AfterValidator(_line)]
+# Free text stored as is: instructions, comments, corrections.
+Text = Annotated[str, AfterValidator(_text)]
+
+
+class RefuseControlCharacters:
+    """Answers 400 to a request whose path or query string holds a control character, raw or
+    percent-encoded: no id, cursor or filter may contain one, and PostgreSQL would refuse a NUL
+    only after the request had reached it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            raw_path = scope.get("raw_path") or scope.get("path", "").encode()
+            query = scope.get("query_string", b"")
+            for part, where in ((raw_path, "path"), (query, "query string")):
+                if _URL_CONTROL.search(unquote_to_bytes(part)):
+                    response = problem(400, f"the URL's {where} contains a control character "
+                                       "(such as %00); no identifier or filter holds one",
+                                       instance=scope.get("path"))
+                    await response(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
