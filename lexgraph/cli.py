@@ -409,4 +409,7 @@ def index(
 
 
 def main() -> None:
+    from lexgraph.core.logsafety import install_secret_scrubbing
+
+    install_secret_scrubbing()
     app()

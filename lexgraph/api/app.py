@@ -19,6 +19,7 @@ from lexgraph.core.db.engine import make_engine
 from lexgraph.core.db.migrate import upgrade
 from lexgraph.core.jobs.store import JobStore
 from lexgraph.core.jobs.stream import EventFeed
+from lexgraph.core.logsafety import install_secret_scrubbing
 from lexgraph.core.storage.blobs import LocalBlobStore
 from lexgraph.core.tracing import configure_tracing
 from lexgraph.core.webhooks import UrlGuard, WebhookStore
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None, *,
                resolver: Resolver | None = None) -> FastAPI:
     """The API; ``resolver`` replaces DNS for the webhook URL checks (tests)."""
     settings = settings or get_settings()
+    install_secret_scrubbing()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

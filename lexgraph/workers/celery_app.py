@@ -6,11 +6,13 @@ from celery import Celery
 from kombu.entity import Queue
 
 from lexgraph.core.config.settings import Settings
+from lexgraph.core.logsafety import install_secret_scrubbing
 
 QUEUES = ("orchestrate", "inference", "webhooks")
 
 
 def make_celery(settings: Settings) -> Celery:
+    install_secret_scrubbing()
     app = Celery("lexgraph", broker=settings.resolved_broker_url,
                  include=["lexgraph.workers.tasks", "lexgraph.workers.inference"])
     options: dict[str, object] = {}

@@ -31,11 +31,14 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     url = _sync_url(url)
+    # Bound values are instructions, matter names, webhook secrets: an error message that
+    # lists them would carry them into the logs.
     if url.startswith("sqlite"):
-        engine = create_engine(url, poolclass=NullPool)
+        engine = create_engine(url, poolclass=NullPool, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+    return create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True,
+                         hide_parameters=True)
 
 
 
