@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import re
 import secrets
 from collections.abc import Callable
@@ -39,6 +40,7 @@ from lexgraph.core.summary.length import parse_length
 from lexgraph.core.tracing import JobTrace, NoopTracer, OpenedJob, Tracer, feedback_id
 from lexgraph.core.validation import check_line
 
+log = logging.getLogger(__name__)
 KEY_PREFIX = "lxg_"
 _JOB_ID = re.compile(r"job_[0-9a-z]{26}")
 
@@ -245,16 +247,47 @@ class JobStore:
 
     def _create_job(self, who: Principal, sub: Submission, prepared: list[PreparedDocument],
                     idempotency_key: str | None) -> SubmitOutcome:
-        # Blobs first: they are content-addressed, so an aborted request leaves at most an
-        # unreferenced copy, never a job pointing at a missing file.
-        keys = [self.blobs.put(doc.data) for doc in prepared]
+        # Blobs first, so no job ever points at a missing file; if the job is not stored after
+        # all, the blobs this request added are removed again (see _drop_orphans).
+        added: list[str] = []
+        keys: list[str] = []
         try:
-            return self._insert_job(who, sub, prepared, keys, idempotency_key)
-        except IntegrityError:
-            # Only a stale cached matter id is worth a second try, looked up afresh.
-            if self._matter_ids.pop((who.tenant_id, sub.matter), None) is None:
-                raise
-            return self._insert_job(who, sub, prepared, keys, idempotency_key)
+            for doc in prepared:
+                existed = self.blobs.exists(doc.sha256)
+                keys.append(self.blobs.put(doc.data))
+                if not existed:
+                    added.append(keys[-1])
+            try:
+                return self._insert_job(who, sub, prepared, keys, idempotency_key)
+            except IntegrityError:
+                # Only a stale cached matter id is worth a second try, looked up afresh.
+                if self._matter_ids.pop((who.tenant_id, sub.matter), None) is None:
+                    raise
+                return self._insert_job(who, sub, prepared, keys, idempotency_key)
+        except BaseException:
+            self._drop_orphans(added)
+            raise
+
+    def _drop_orphans(self, keys: list[str]) -> None:
+        """Remove uploads of a submission that was not stored: they hold personal data that no
+        job refers to. A blob some document row refers to stays (the same file sent in an
+        earlier or concurrent submission that was stored)."""
+        if not keys:
+            return
+        try:
+            with self.sessions() as s:
+                used = set(s.execute(select(Document.blob_key).where(
+                    Document.blob_key.in_(keys))).scalars())
+        except Exception:
+            # Unreachable, the database cannot have stored another submission's row either.
+            used = set()
+        for key in dict.fromkeys(keys):
+            if key in used:
+                continue
+            try:
+                self.blobs.delete(key)
+            except Exception:
+                log.warning("could not remove the upload %s of a failed submission", key[:12])
 
     def _insert_job(self, who: Principal, sub: Submission, prepared: list[PreparedDocument],
                     keys: list[str], idempotency_key: str | None) -> SubmitOutcome:

@@ -18,6 +18,10 @@ class BlobStore(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def delete(self, key: str) -> None:
+        """Remove the blob; a missing one is not an error."""
+        ...
+
     def check_writable(self) -> None:
         """Raise ``Unavailable`` unless a blob could be stored right now."""
         ...
@@ -76,6 +80,12 @@ class LocalBlobStore:
             return self._path(key).exists()
         except OSError as exc:
             raise _unavailable("read", exc) from exc
+
+    def delete(self, key: str) -> None:
+        try:
+            self._path(key).unlink(missing_ok=True)
+        except OSError as exc:
+            raise _unavailable("deleted", exc) from exc
 
     def check_writable(self) -> None:
         # A real write and delete, as a submission would do: a read-only mount, a full disk or
