@@ -151,3 +151,13 @@ def test_stream_refuses_a_last_event_id_out_of_range(
     _refused(resp, 400)
     _refused(vapi.client.get(f"/v1/jobs/{job_id}/events/stream?after={MAX_INT64 + 1}",
                              headers=auth), 422)
+
+
+@pytest.mark.parametrize("url", ["http://%31%32%37.0.0.1/", "http://127.1/",
+                                 "https://hooks.example.com/in\r\nX: 1",
+                                 "https://u@hooks.example.com/"])
+def test_non_canonical_webhook_urls_are_refused(vapi: Api, url: str) -> None:
+    auth = vapi.tenant("acme")
+    _refused(vapi.client.post("/v1/webhook-endpoints", headers=auth, json={"url": url}), 422)
+    _refused(vapi.submit(auth, webhook_url=url), 422)
+    vapi.assert_nothing_written()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import re
 import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,37 @@ _CGNAT = ipaddress.ip_network("100.64.0.0/10")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
 MAX_URL_LENGTH = 2000
+_UNSAFE_URL_CHARS = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
+_HOST_NAME = re.compile(r"(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*"
+                        r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.?")
+_NUMERIC_LABEL = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)")
+
+
+def _check_host(host: str) -> None:
+    """Refuse a host that is not written the one canonical way: a lower-case name of letters,
+    digits and hyphens (internationalized names in their xn-- form), a dotted-quad IPv4
+    address without leading zeros, or a bracketed IPv6 address. Percent-encoded, octal, hex,
+    short or integer forms of an address are how a check is made to see a different host
+    from the one the client will connect to."""
+    if "%" in host:
+        try:
+            ipaddress.IPv6Address(host.split("%", 1)[0])  # an IPv6 zone: fe80::1%25eth0
+        except ValueError:
+            raise UnsafeUrl("the URL's host must not be percent-encoded; write it out"
+                            ) from None
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+        return
+    except ValueError:
+        pass
+    if not host.isascii():
+        raise UnsafeUrl("write an internationalized host name in its ASCII (xn--) form")
+    labels = host.rstrip(".").split(".")
+    if _NUMERIC_LABEL.fullmatch(labels[-1]):
+        raise UnsafeUrl("the URL's host looks like an IP address but is not written as one "
+                        "(four decimal numbers without leading zeros)")
+    if not _HOST_NAME.fullmatch(host) or len(host) > 253:
+        raise UnsafeUrl("the URL's host is not a valid host name")
 
 
 def system_resolver(host: str, port: int) -> list[str]:
@@ -113,19 +145,27 @@ class UrlGuard:
         self.resolver: Resolver = resolver or system_resolver
 
     def parse(self, url: str) -> SplitResult:
-        """Syntax only: an absolute http(s) URL with a host, no credentials, a valid port."""
+        """Syntax only: an absolute http(s) URL with a canonical host, no credentials, a valid
+        port, and nothing a client, a proxy and this check could each read differently."""
         if len(url) > MAX_URL_LENGTH:
             raise UnsafeUrl(f"the URL is longer than {MAX_URL_LENGTH} characters")
-        parts = urlsplit(url.strip())
+        url = url.strip()
+        # urlsplit silently drops tabs and line breaks, so the URL checked would not be the
+        # URL stored and sent; a backslash is a slash to some clients and not to others.
+        if _UNSAFE_URL_CHARS.search(url):
+            raise UnsafeUrl("the URL must not contain spaces, control characters (such as "
+                            "CR or LF) or backslashes")
+        parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise UnsafeUrl("an absolute http(s) URL is required")
-        if parts.username is not None or parts.password is not None:
+        if "@" in parts.netloc:
             raise UnsafeUrl("the URL must not carry credentials; receivers authenticate "
                             "deliveries by their signature")
         try:
             _ = parts.port
         except ValueError:
             raise UnsafeUrl("the URL's port is not valid") from None
+        _check_host(parts.hostname)
         return parts
 
     def _admitted(self, ip: IPAddress) -> bool:
