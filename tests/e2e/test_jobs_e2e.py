@@ -64,8 +64,10 @@ def test_job_runs_end_to_end(any_settings: Settings, stack_factory) -> None:
         assert notice["media_type"] == "text/html" and notice["chunks"] >= 1
         assert "alert" not in str(result)  # the page's script is not text
         sections = {s["key"]: s for s in result["sections"]}
-        assert [s["key"] for s in result["sections"]][:4] == [
-            "parties", "term", "obligations", "payment"]
+        assert [s["key"] for s in result["sections"]][:5] == [
+            "parties", "term", "obligations", "licence_and_ip", "payment"]
+        # No clause here is confident enough for the key-terms table: every row says so.
+        assert result["key_terms"] and not any(t["found"] for t in result["key_terms"])
         assert "thirty days" in str(sections["payment"]["statements"])
         doc_ids = {services["id"], notice["id"]}
         for section in result["sections"]:

@@ -228,8 +228,12 @@ def test_a_finished_job_end_to_end_through_the_page_routes(
     bearer = {"Authorization": f"Bearer {key}"}
     result = web.client.get(f"/v1/jobs/{job_id}/result", headers=bearer).json()
     targets = re.findall(r'hx-get="/ui/jobs/[^/]+/citations/([^"]+)"', panel.text)
-    cited = [(s["key"], i, j, c) for s in result["sections"]
-             for i, st in enumerate(s["statements"]) for j, c in enumerate(st["citations"])]
+    # The key-terms table comes first; a term's clause is "key_terms/<row>/0".
+    cited = [("key_terms", i, 0, t["citation"]) for i, t in enumerate(result["key_terms"])
+             if t["citation"]]
+    cited += [(s["key"], i, j, c) for s in result["sections"]
+              for i, st in enumerate(s["statements"]) for j, c in enumerate(st["citations"])]
+    assert any(k != "key_terms" for k, *_ in cited)
     assert targets == [f"{k}/{i}/{j}" for k, i, j, _ in cited]
 
     key_, i, j, citation = cited[0]

@@ -70,6 +70,26 @@ def _bill_sections(profile: Profile, chosen: Sequence[Unit]) -> list[Section]:
             for s in profile.sections]
 
 
+def _fill_by_meaning(profile: Profile, composed: Composed,
+                     retrieved: Mapping[str, Sequence[Passage]], embedder: Embedder) -> None:
+    """A contract whose clauses the finder barely recognizes (a short lease, an unusual
+    form) still gets a summary: its empty sections take the sentences closest in meaning to
+    their queries, one each, never one already stated."""
+    empty = [s for s in composed.sections if not s.statements]
+    if not empty:
+        return
+    stated = {(c.chunk_id, c.start) for c in composed.citations()}
+    keys = {s.key for s in empty}
+    subset = profile.model_copy(update={"sections": tuple(s for s in profile.sections
+                                                          if s.key in keys)})
+    for filled in summarize_extractive(subset, retrieved, embedder, per_section=1):
+        section = next(s for s in empty if s.key == filled.key)
+        section.statements = [st for st in filled.statements
+                              if (st.citations[0].chunk_id, st.citations[0].start) not in stated]
+        stated.update((st.citations[0].chunk_id, st.citations[0].start)
+                      for st in section.statements)
+
+
 def compose_extractive(profile: Profile, passages: Sequence[Passage], *,
                        length: str | int | None = "standard",
                        finder: ClauseFinder | None = None, embedder: Embedder | None = None,
@@ -88,6 +108,8 @@ def compose_extractive(profile: Profile, passages: Sequence[Passage], *,
     elif profile.name == "contract" and finder is not None:
         contract = summarize_contract(profile, units, finder, budget, passages)
         composed = Composed(contract.sections, contract.key_terms)
+        if embedder is not None and retrieved and len(composed.text().split()) < budget / 2:
+            _fill_by_meaning(profile, composed, retrieved, embedder)
         if not any(t.found for t in contract.key_terms):
             notes.append("No clause of the kinds in the key-terms table was recognized with "
                          "confidence; the table lists every term as not found.")

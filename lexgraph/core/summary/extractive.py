@@ -7,7 +7,6 @@ so every statement is its own citation.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -17,18 +16,8 @@ from lexgraph.core.embeddings.base import Embedder
 from lexgraph.core.ingest.chunking import sentence_spans
 from lexgraph.core.summary.profiles import Profile
 from lexgraph.core.summary.schema import Citation, Section, Statement
+from lexgraph.core.summary.units import statement_units
 from lexgraph.core.vectorstore.base import Passage
-
-_WORD = re.compile(r"[A-Za-z]{2,}")
-_BLANK = re.compile(r"\n[ \t]*\n\s*")
-# "4. Governing Law", "ARTICLE II", "## Term", "CONFIDENTIALITY": a caption line, in Title Case
-# or capitals; a wrapped line of running text is not one.
-_CAPTION = re.compile(
-    r"(#{1,6}\s+.+|(?:(?:ARTICLE|Article|SECTION|Section|§)\s*)?[\dIVXLC]+(?:\.\d+)*\.?"
-    r"(?:\s+(?:[A-Z][\w'\u2019-]*|and|of|or|the|to|for|in)){0,8}|[A-Z][A-Z0-9 ,&'\u2019-]{2,60})"
-)
-MIN_WORDS = 6
-MAX_WORDS = 90
 
 
 @dataclass(frozen=True)
@@ -53,36 +42,11 @@ class Candidate:
                 + self.start)
 
 
-def _drop_captions(text: str, start: int, end: int) -> tuple[int, int]:
-    """Skip leading lines that are captions ("4. Governing Law"), not part of the sentence."""
-    while True:
-        newline = text.find("\n", start, end)
-        if newline < 0:
-            return start, end
-        line = text[start:newline].strip()
-        if line and not _CAPTION.fullmatch(line):
-            return start, end
-        start = newline + 1
-        while start < end and text[start].isspace():
-            start += 1
-
-
 def candidates(passages: Sequence[Passage]) -> list[Candidate]:
-    """Sentences worth stating on their own: enough words, not a caption, not a whole page."""
-    found: list[Candidate] = []
-    for passage in passages:
-        text = passage.text
-        for start, end in sentence_spans(text):
-            # A sentence never runs across a blank line: what the splitter glued on there
-            # is a heading ("## 4. Term") or the number of the next clause.
-            cuts = [m.span() for m in _BLANK.finditer(text, start, end)]
-            bounds = [start, *(c for span in cuts for c in span), end]
-            for seg_start, seg_end in zip(bounds[::2], bounds[1::2], strict=True):
-                seg_start, seg_end = _drop_captions(text, seg_start, seg_end)
-                words = _WORD.findall(text[seg_start:seg_end])
-                if MIN_WORDS <= len(words) <= MAX_WORDS:
-                    found.append(Candidate(passage, seg_start, seg_end))
-    return found
+    """Sentences worth stating on their own: complete sentences and enumerated items of each
+    passage (never a heading, fragment, address block or boilerplate; see
+    ``core.summary.units``)."""
+    return [Candidate(u.passage, u.start, u.end) for u in statement_units(passages)]
 
 
 def summarize_extractive(profile: Profile, retrieved: Mapping[str, Sequence[Passage]],
