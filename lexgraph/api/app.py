@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from lexgraph import __version__
 from lexgraph.api import problems
 from lexgraph.api.deps import Services
-from lexgraph.api.routes import events, health, jobs, sources, usage, web, webhooks
+from lexgraph.api.routes import docs, events, health, jobs, sources, usage, web, webhooks
 from lexgraph.api.validation import RefuseControlCharacters
 from lexgraph.api.web_deps import STATIC_DIR, make_web_services
 from lexgraph.core.config.settings import Settings, get_settings
@@ -68,6 +68,9 @@ def create_app(settings: Settings | None = None, *,
         version=__version__,
         summary="Verified, cited summaries of legal documents.",
         lifespan=lifespan,
+        # Served from the packaged Swagger UI (routes/docs.py), not FastAPI's CDN pages.
+        docs_url=None,
+        redoc_url=None,
     )
     problems.install(app)
     app.add_middleware(RefuseControlCharacters)
@@ -78,5 +81,7 @@ def create_app(settings: Settings | None = None, *,
     app.include_router(sources.router)
     app.include_router(usage.router)
     app.include_router(web.router)
+    app.include_router(docs.router)
+    app.mount(docs.ASSETS_PATH, docs.assets(), name="docs-assets")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
