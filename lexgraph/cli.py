@@ -86,10 +86,61 @@ def migrate() -> None:
 
 
 @keys_app.command("create")
-def keys_create(tenant: Annotated[str, typer.Option(help="Tenant the key belongs to.")]) -> None:
+def keys_create(
+    tenant: Annotated[str, typer.Option(help="Tenant the key belongs to.")],
+    admin: Annotated[bool, typer.Option(
+        help="The key may also list, create, revoke and rotate the tenant's keys.")] = False,
+) -> None:
     """Create an API key; it is printed once and stored only as a hash."""
-    key, who = _store(get_settings()).create_key(tenant)
-    console.print(f"key for tenant [bold]{who.tenant_name}[/bold] (shown once, keep it safe):")
+    key, who = _store(get_settings()).create_key(tenant, admin=admin)
+    kind = "admin key" if admin else "key"
+    console.print(f"{kind} for tenant [bold]{who.tenant_name}[/bold] (shown once, keep it "
+                  "safe):")
+    out.print(key, soft_wrap=True, highlight=False)
+
+
+@keys_app.command("list")
+def keys_list(
+    tenant: Annotated[str | None, typer.Option(help="Only this tenant's keys.")] = None,
+) -> None:
+    """List API keys, one a line, tab-separated: id, tenant, first characters, rights,
+    created and revoked times."""
+    from lexgraph.core.jobs.keys import Keys
+
+    for key in Keys(_store(get_settings())).list(tenant_name=tenant):
+        state = f"revoked {key['revoked_at']}" if key["revoked_at"] else "active"
+        rights = "admin" if key["admin"] else "-"
+        # Plain echo: rich would turn the tabs that make the lines easy to cut into spaces.
+        typer.echo(f"{key['id']}\t{key['tenant']}\t{key['prefix']}…\t{rights}\t"
+                   f"created {key['created_at']}\t{state}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (keys list).")]) -> None:
+    """Revoke an API key at once; web sessions made with it end too."""
+    from lexgraph.core.errors import UserError
+    from lexgraph.core.jobs.keys import Keys
+
+    try:
+        revoked = Keys(_store(get_settings())).revoke(key_id)
+    except UserError as exc:
+        raise typer.Exit(_fail(exc.detail)) from None
+    console.print(f"revoked {revoked.resource['id']} of tenant {revoked.resource['tenant']} "
+                  f"at {revoked.resource['revoked_at']}")
+
+
+@keys_app.command("rotate")
+def keys_rotate(key_id: Annotated[str, typer.Argument(help="The key's id (keys list).")]) -> None:
+    """Replace an API key: a new one with the same rights is printed once, the old is revoked."""
+    from lexgraph.core.errors import UserError
+    from lexgraph.core.jobs.keys import Keys
+
+    try:
+        key, created, revoked = Keys(_store(get_settings())).rotate(key_id)
+    except UserError as exc:
+        raise typer.Exit(_fail(exc.detail)) from None
+    console.print(f"{created['id']} replaces {revoked.resource['id']} (revoked) for tenant "
+                  f"[bold]{created['tenant']}[/bold]; the new key (shown once, keep it safe):")
     out.print(key, soft_wrap=True, highlight=False)
 
 

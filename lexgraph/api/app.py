@@ -11,7 +11,17 @@ from fastapi.staticfiles import StaticFiles
 from lexgraph import __version__
 from lexgraph.api import problems
 from lexgraph.api.deps import Services
-from lexgraph.api.routes import docs, events, health, jobs, sources, usage, web, webhooks
+from lexgraph.api.routes import (
+    docs,
+    events,
+    health,
+    jobs,
+    keys,
+    sources,
+    usage,
+    web,
+    webhooks,
+)
 from lexgraph.api.validation import RefuseControlCharacters
 from lexgraph.api.web_deps import STATIC_DIR, make_web_services
 from lexgraph.core.config.settings import Settings, get_settings
@@ -80,6 +90,7 @@ def create_app(settings: Settings | None = None, *,
     app.include_router(webhooks.router)
     app.include_router(sources.router)
     app.include_router(usage.router)
+    app.include_router(keys.router)
     app.include_router(web.router)
     app.include_router(docs.router)
     app.mount(docs.ASSETS_PATH, docs.assets(), name="docs-assets")

@@ -19,8 +19,9 @@ from lexgraph.core.webhooks import WebhookStore
 class KeyCache:
     """API keys verified in the last ``ttl`` seconds, so a burst of requests costs one query.
 
-    Only successful lookups are kept. The price is revocation delay: a key revoked in the
-    database keeps working in this process until its entry expires (at most ``ttl``).
+    Only successful lookups are kept. A key revoked through this process (``evict``) stops
+    at once; one revoked elsewhere (the CLI, another API process) keeps working here until
+    its entry expires, at most ``ttl``.
     """
 
     def __init__(self, ttl: float, max_entries: int = 4096) -> None:
@@ -36,6 +37,9 @@ class KeyCache:
             self._entries.pop(digest, None)
             return None
         return entry[0]
+
+    def evict(self, digest: str) -> None:
+        self._entries.pop(digest, None)
 
     def put(self, digest: str, who: Principal) -> None:
         if self.ttl <= 0:

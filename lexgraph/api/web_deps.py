@@ -23,6 +23,7 @@ from lexgraph.api.web_session import (
 )
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.errors import Unauthorized
+from lexgraph.core.jobs.keys import EndedSessions
 from lexgraph.core.jobs.sources import SourceText
 from lexgraph.core.jobs.store import Principal
 from lexgraph.core.storage.blobs import BlobStore
@@ -39,6 +40,7 @@ class WebServices:
     sources: SourceText
     drafts: DraftReader
     templates: Jinja2Templates
+    ended: EndedSessions
 
     def close(self) -> None:
         self.drafts.close()
@@ -50,6 +52,7 @@ def make_web_services(settings: Settings, engine: Engine, blobs: BlobStore) -> W
         sources=SourceText(engine, blobs, settings),
         drafts=DraftReader(settings.resolved_checkpoint_url),
         templates=Jinja2Templates(directory=str(TEMPLATES_DIR)),
+        ended=EndedSessions(engine),
     )
 
 
@@ -72,10 +75,18 @@ async def _reader(request: Request, svc: Services, web: WebServices) -> Reader |
     if session is None:
         return None
     try:
-        who = await run_in_threadpool(svc.store.principal_for_key_id, session.key_id)
+        who = await run_in_threadpool(_signed_in, svc, web, session)
     except Unauthorized:
         return None
     return Reader(who, session, web.codec.csrf_token(session))
+
+
+def _signed_in(svc: Services, web: WebServices, session: Session) -> Principal:
+    # A signed-out cookie is refused even if a copy of it survived the sign-out; a revoked
+    # key ends every session made with it.
+    if web.ended.ended(session.token):
+        raise Unauthorized("the session was signed out")
+    return svc.store.principal_for_key_id(session.key_id)
 
 
 async def optional_reader(

@@ -116,6 +116,9 @@ async def sign_out(request: Request, svc: ServicesDep, web: WebDep,
         form = await request.form(max_files=0, max_fields=4)
         field = form.get(CSRF_FIELD)
         web.codec.check_csrf(reader.session, field if isinstance(field, str) else None)
+        # Deleting the cookie only asks the browser; the server must refuse a kept copy too.
+        await run_in_threadpool(web.ended.end, reader.session.token, reader.session.key_id,
+                                reader.session.issued_at + web.codec.max_age_seconds)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict",
                            secure=cookie_secure(svc.settings, request))

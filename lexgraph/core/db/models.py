@@ -70,8 +70,24 @@ class ApiKey(Base):
     prefix: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # May list, revoke and rotate its tenant's keys through the API.
+    admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     tenant: Mapped[Tenant] = relationship(lazy="joined")
+
+
+class EndedWebSession(Base):
+    """A web session signed out before its cookie expired; its cookie is refused from then on.
+
+    Kept only until the cookie would have expired anyway (``expires_at``)."""
+
+    __tablename__ = "ended_web_sessions"
+
+    # SHA-256 of the session cookie: the cookie itself is a credential.
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(40))
+    ended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class Matter(Base):

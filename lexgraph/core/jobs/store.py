@@ -50,6 +50,7 @@ class Principal:
     tenant_id: str
     tenant_name: str
     key_id: str
+    admin: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,8 +108,9 @@ class JobStore:
 
     # Tenants and keys ---------------------------------------------------------------------
 
-    def create_key(self, tenant_name: str) -> tuple[str, Principal]:
-        """Create the tenant if needed and a new key for it; the key is returned only here."""
+    def create_key(self, tenant_name: str, *, admin: bool = False) -> tuple[str, Principal]:
+        """Create the tenant if needed and a new key for it; the key is returned only here.
+        An ``admin`` key may also list, revoke and rotate the tenant's keys."""
         tenant_name = tenant_name.strip()
         if not tenant_name:
             raise Unprocessable("a tenant name is required")
@@ -118,9 +120,9 @@ class JobStore:
                            {"id": new_id("ten"), "name": tenant_name, "created_at": utcnow()})
             tenant = s.execute(select(Tenant).where(Tenant.name == tenant_name)).scalar_one()
             api_key = ApiKey(id=new_id("key"), tenant_id=tenant.id, key_hash=hash_key(key),
-                             prefix=key[:10], created_at=utcnow())
+                             prefix=key[:10], created_at=utcnow(), admin=admin)
             s.add(api_key)
-        return key, Principal(tenant.id, tenant.name, api_key.id)
+        return key, Principal(tenant.id, tenant.name, api_key.id, admin)
 
     def ensure_matter(self, tenant_name: str, matter_name: str) -> tuple[str, str]:
         """(tenant id, matter id) by name, creating either when new (pre-indexing a matter
@@ -145,25 +147,25 @@ class JobStore:
         # BEGIN and ROLLBACK round trips (and the ORM session) that a transaction would cost.
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             row = conn.execute(
-                select(ApiKey.id, ApiKey.tenant_id, Tenant.name, ApiKey.revoked_at)
+                select(ApiKey.id, ApiKey.tenant_id, Tenant.name, ApiKey.revoked_at, ApiKey.admin)
                 .join(Tenant, Tenant.id == ApiKey.tenant_id)
                 .where(ApiKey.key_hash == hash_key(key))
             ).first()
         if row is None or row.revoked_at is not None:
             raise Unauthorized("the API key is not valid; create one with 'lexgraph keys create'")
-        return Principal(row.tenant_id, row.name, row.id)
+        return Principal(row.tenant_id, row.name, row.id, bool(row.admin))
 
     def principal_for_key_id(self, key_id: str) -> Principal:
         """The tenant behind a key known by id (a web session), refused once it is revoked."""
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             row = conn.execute(
-                select(ApiKey.id, ApiKey.tenant_id, Tenant.name, ApiKey.revoked_at)
+                select(ApiKey.id, ApiKey.tenant_id, Tenant.name, ApiKey.revoked_at, ApiKey.admin)
                 .join(Tenant, Tenant.id == ApiKey.tenant_id)
                 .where(ApiKey.id == key_id)
             ).first()
         if row is None or row.revoked_at is not None:
             raise Unauthorized("the session's API key is no longer valid; sign in again")
-        return Principal(row.tenant_id, row.name, row.id)
+        return Principal(row.tenant_id, row.name, row.id, bool(row.admin))
 
     # Submission ---------------------------------------------------------------------------
 
