@@ -84,7 +84,7 @@ def test_job_runs_end_to_end(any_settings: Settings, stack_factory) -> None:
         markdown = client.get(f"/v1/jobs/{job['id']}/result",
                               headers={"Accept": "text/markdown"}).text
         assert markdown.startswith("# Contract summary: m-1")
-        assert "## Payment" in markdown and "[^1]: services.txt, p. 1" in markdown
+        assert "## Payment" in markdown and "]: services.txt, p. 1: “The Customer" in markdown
 
         events = _events(client, job["id"])
         kinds = [(e["type"], e["data"].get("stage")) for e in events]
