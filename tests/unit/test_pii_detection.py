@@ -228,3 +228,11 @@ def test_an_unknown_ner_model_is_a_configuration_error() -> None:
     with pytest.raises(ConfigError, match="LEXGRAPH_PII_NER_MODEL"):
         PresidioDetector(ner_model="no_such_spacy_model")
     assert Settings(pii_ner_model="none").pii_ner_model_name is None
+
+
+def test_a_name_the_model_calls_an_organisation_still_counts_unless_it_is_a_defined_term(
+        detector: PresidioDetector) -> None:
+    text = ("Payments to Janice Nguyen are made in arrears. Rogers shall pay the Retail "
+            "Revenues less the Promotional Material costs.")
+    found = [text[f.start:f.end] for f in detector.scan(text) if f.entity_type == "PERSON"]
+    assert found == ["Janice Nguyen"]

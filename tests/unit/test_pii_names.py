@@ -46,6 +46,16 @@ def names(text: str, known: tuple[str, ...] = ()) -> set[str]:
     ("JANE ROE,\n        Plaintiff,\n    v.\nACME WIDGET SUPPLY INC.", "JANE ROE"),
     ("Dear Priya Venkataraman:\n", "Priya Venkataraman"),
     ("Yours faithfully,\n\nHelmut Schäfer-Lindqvist\nPartner", "Helmut Schäfer-Lindqvist"),
+    ("If to the Seller:\nAnvi Konda\n796 Emily Gardens", "Anvi Konda"),
+    ("2014-04-01\n\nMaksymilian Krzywoń\n618 Gay Light Suite 4", "Maksymilian Krzywoń"),
+    ("2. Udant Dewan, Oncologist, eabbott@example.com", "Udant Dewan"),
+    ("WHEREAS, Agnes Nnamani is the owner of certain know-how", "Agnes Nnamani"),
+    ("the Company wishes to engage Valentin A. Sager to assist", "Valentin A. Sager"),
+    ("The system administrator, Chinelo Chukwu, reviews the logs", "Chinelo Chukwu"),
+    ("cc: I. C. van der Linden\n", "I. C. van der Linden"),
+    ("/s/ U. M. Onwuka\n", "U. M. Onwuka"),
+    ("Name: August Lund-Bueno\nTitle: Surveyor", "August Lund-Bueno"),
+    ("report weekly to Ndumiso Hlela, who approves each Deliverable", "Ndumiso Hlela"),
 ])
 def test_names_with_a_cue_are_found(text: str, expected: str) -> None:
     assert expected in names(text)

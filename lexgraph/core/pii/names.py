@@ -17,20 +17,23 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-_UPPER = "A-ZÀ-ÖØ-Þ"
-_LOWER = "a-zß-öø-ÿ"
+# Latin Extended-A and Extended Additional hold both cases (Krzywoń, İnönü, Nguyễn).
+_UPPER = "A-ZÀ-ÖØ-Þ\u0100-\u017f\u1e00-\u1eff"
+_LOWER = "a-zß-öø-ÿ\u0100-\u017f\u1e00-\u1eff"
 # O'Brien, McDonald, DeShawn, Smith-Jones, Nwosu; a token is capitalized and mostly lowercase.
-_WORD = (rf"(?:[{_UPPER}][\u2019']?)?[{_UPPER}][{_LOWER}]+(?:[{_UPPER}][{_LOWER}]+)?"
-         rf"(?:-[{_UPPER}][{_LOWER}]+)?")
+# Ndung'u and S'fiso too; a possessive 's is not part of the name.
+_APOS = rf"(?:[\u2019'](?!s\b)[{_LOWER}]+)?"
+_WORD = (rf"(?:[{_UPPER}][\u2019']?)?[{_UPPER}][{_LOWER}]*{_APOS}(?<=[{_LOWER}])"
+         rf"(?:[{_UPPER}][{_LOWER}]+)?(?:-[{_UPPER}][{_LOWER}]+{_APOS})?")
 _CAPS_WORD = rf"[{_UPPER}]{{2,}}(?:[-\u2019'][{_UPPER}]+)*"
 _INITIAL = rf"[{_UPPER}]\."
 _PARTICLE = r"(?:de|da|del|della|di|du|van|von|der|den|la|le|bin|ibn|al)"
 _SUFFIX = r"(?:,?[ \t]+(?:Jr\.|Sr\.|II|III|IV)(?![\w]))"
 _SEP = r"[ \t]+"
 
-# One to four tokens after an optional leading initial ("F. Jacob Cherian"); initials and
-# lowercase particles ("Ana de la Cruz") only between capitalized words.
-_NAME = (rf"(?:{_INITIAL}{_SEP})?{_WORD}"
+# One to four tokens after up to two leading initials ("F. Jacob Cherian", "I. C. van der
+# Linden"); initials and lowercase particles ("Ana de la Cruz") only between capitalized words.
+_NAME = (rf"(?:{_INITIAL}{_SEP}){{0,2}}(?:(?:{_PARTICLE}{_SEP}){{1,2}})?{_WORD}"
          rf"(?:{_SEP}(?:{_INITIAL}|(?:{_PARTICLE}{_SEP}){{1,2}}{_WORD}|{_WORD})){{0,3}}"
          rf"{_SUFFIX}?")
 _CAPS_NAME = rf"{_CAPS_WORD}(?:{_SEP}(?:{_INITIAL}|{_CAPS_WORD})){{1,3}}"
@@ -63,7 +66,7 @@ _SIGNATURE_LABELS = (
 # Labels that name a person only as a whole line: a header ("To: Thomas O'Brien") or a
 # party line of a form ("Tenant: Jane Roe").
 _LINE_LABELS = (
-    r"From|To|Cc|Bcc|Employee|Tenant|Landlord|Borrower|Guarantor|Lessee|Lessor|Contractor|"
+    r"From|To|Cc|CC|cc|Bcc|BCC|bcc|Employee|Tenant|Landlord|Borrower|Guarantor|Lessee|Lessor|Contractor|"
     r"Consultant|Attorney|Counsel|Contact|Client|Patient|Claimant|Buyer|Seller"
 )
 _DEFINED_ROLES = (
@@ -153,6 +156,7 @@ street st avenue ave road rd boulevard blvd lane ln drive dr way court ct place 
 highway hwy parkway pkwy square sq building center centre hall park
 """)
 _NEXT_WORD = re.compile(r"[ \t,.]*([^\s,.]+)")
+_GIVEN_NAMES_TOO = _words("april may june july august")
 
 
 def _key(word: str) -> str:
@@ -173,10 +177,13 @@ def _trim(text: str, start: int, end: int,
     words = [(a, b, "" if re.fullmatch(r"\w\.", text[a:b]) else k) for a, b, k in words]
     rejected = _NOT_A_PERSON | not_a_person
     while words and (words[0][2] in _STOP_WORDS or words[0][2] in rejected):
+        if (words[0][2] in _GIVEN_NAMES_TOO and len(words) > 1
+                and text[words[1][0]:words[1][0] + 1].isupper()):
+            break  # "August Lund-Bueno", "May Chen": a month that is a given name
         words.pop(0)
     kept: list[tuple[int, int, str]] = []
     for word in words:
-        if word[2] in _STOP_WORDS:
+        if word[2] in _STOP_WORDS and (kept or word[2] not in _GIVEN_NAMES_TOO):
             break
         if word[2] in rejected:
             return None
@@ -247,6 +254,36 @@ _RULES: tuple[_Rule, ...] = (
     _Rule("role-appositive", re.compile(
         rf"\b(?:[Tt]he|[Ss]uch|[Ee]ach|[Ss]aid)[ \t]+(?:{_DEFINED_ROLES}),[ \t]+"
         rf"(?P<name>{_NAME})[ \t]*[,(]"), 0.8, 2),
+    # A notice block: the name on the line under "If to the Consultant:".
+    _Rule("notice-block", re.compile(
+        rf"(?m)^[ \t]*(?:[Ii]f[ \t]+to|[Tt]o)[ \t]+[^:\n]{{1,60}}:[ \t]*\n[ \t]*"
+        rf"(?P<name>{_NAME}|{_CAPS_NAME})[ \t]*$"), 0.8, 2),
+    # An addressee or a party on its own line, above a street address.
+    _Rule("address-block", re.compile(
+        rf"(?m)^[ \t]*(?P<name>{_NAME}|{_CAPS_NAME})[ \t]*\n[ \t]*\d+[A-Za-z]?[ \t]+"
+        rf"[{_UPPER}]"), 0.75, 2),
+    # A list of people with their contact details: "2. Jane Roe, Engineer, jroe@...".
+    _Rule("contact-list", re.compile(
+        rf"(?m)^[ \t]*(?:\d{{1,2}}[.)]|[-•*])[ \t]+(?P<name>{_NAME})[ \t]*,"
+        rf"(?=[^\n]*(?:@|\+?\(?\d{{2,4}}\)?[ .-]\d{{3}}))"), 0.75, 2),
+    # Recitals and engagement clauses.
+    _Rule("recital", re.compile(
+        rf"\bWHEREAS,?[ \t]+(?P<name>{_NAME})[ \t]+(?:is|has|was|wishes|desires|owns|holds|"
+        rf"agrees|intends)\b"), 0.8, 2),
+    _Rule("engaged", re.compile(
+        rf"\b(?:engag|employ|appoint|retain|hir)(?:e|es|ed|ing)?[ \t]+(?P<name>{_NAME})"
+        rf"[ \t]+(?:to|as)\b"), 0.75, 2),
+    # A role in lower case, then the name in apposition: "the system administrator, Jane Roe,".
+    _Rule("described-role", re.compile(
+        rf"\b(?:[Tt]he|[Oo]ur|[Ii]ts|[Tt]heir|[Hh]is|[Hh]er)[ \t]+(?:[a-z-]+[ \t]+){{0,2}}"
+        rf"(?:administrator|manager|officer|director|engineer|representative|lead|coordinator|"
+        rf"contact|employee|consultant|contractor|agent|attorney|counsel|partner|assistant|"
+        rf"secretary|treasurer|president|owner|supervisor|auditor|accountant|architect|"
+        rf"physician|doctor|nurse|advisor|adviser|trustee|executor|guardian|spouse|wife|"
+        rf"husband|son|daughter|mother|father),[ \t]+(?P<name>{_NAME})[ \t]*[,(]"), 0.8, 2),
+    # "who" follows a person ("report to Jane Roe, who approves"); a company takes "which".
+    _Rule("who", re.compile(
+        rf"(?P<name>{_NAME}),?[ \t]+(?:who|whom|whose)\b"), 0.75, 2),
     # A caption: "JANE ROE, Plaintiff, v. ...", "Jane Roe,\n    Defendant."
     _Rule("caption", re.compile(
         rf"(?P<name>{_NAME}|{_CAPS_NAME}),?[ \t]*\n?[ \t]*(?:(?:individually|pro se)"
@@ -326,8 +363,6 @@ liability insurance payment payments fee royalty royalties schedule exhibit anne
 dear sir madam sincerely regards witness signature signatures
 civ crim proc evid supp stat ann reg regs fed cir cal app rptr
 """)
-# Surnames that, standing alone in legal text, are something else ("Bates" numbers).
-_MODEL_NOT_ALONE = _words("bates miranda chevron")
 _CASE_NAME = re.compile(r"[ \t]+v(?:s)?\.?[ \t]")
 _CASE_NAME_BEFORE = re.compile(r"[ \t]v(?:s)?\.?[ \t]+$")
 
@@ -353,10 +388,81 @@ def screen_model_name(text: str, start: int, end: int) -> tuple[int, int] | None
     if any(ch.isdigit() for ch in text[first:last]) or not (
             words[0][:1].isupper() and words[-1][:1].isupper()):
         return None
-    if tokens == 1 and (words[0].isupper() or len(words[0].strip(".")) < 2
-                        or _key(words[0]) in _MODEL_NOT_ALONE
-                        or (len(words[0]) <= 4 and text[last:last + 1] == ".")):
-        return None  # a heading word, an initial, an abbreviation ("Cal. Civ. Proc.")
+    if tokens == 1:
+        # One capitalized word is as often a defined term ("Ingredients") or a company
+        # ("Fonterra") as a person; a surname alone is caught through its full name or its
+        # title instead.
+        return None
+    if re.fullmatch(rf"[{_UPPER}]", words[-1]):
+        return None  # "Subchapter M", "Schedule B"
     if _CASE_NAME.match(text, last) or _CASE_NAME_BEFORE.search(text, max(0, first - 8), first):
         return None
     return first, last
+
+
+_DETERMINERS = (r"the|a|an|any|such|each|all|this|these|those|its|their|our|your|every|no|"
+                r"other|said|which|what|certain|The|Any|Such|Each|All|This|These|Those|Its|Their")
+
+
+def ends_in_common_word(text: str, phrase: str) -> bool:
+    """Whether the last word of ``phrase`` also stands in ``text`` in lower case ("Hazard
+    Analysis" beside "analysis"): a capitalized term, not a surname, which legal text does not
+    write in lower case."""
+    words = phrase.split()
+    if len(words) < 2 or not words[-1].isalpha():
+        return False
+    return re.search(rf"(?<![\w-]){re.escape(words[-1].casefold())}(?![\w-])", text) is not None
+
+
+def used_as_common_noun(text: str, phrase: str) -> bool:
+    """Whether ``text`` writes ``phrase`` after a determiner anywhere ("any Purchase Orders",
+    "the Licensed Programs", "such Master Purchase Commitment"): a defined term or a thing,
+    which a person's name is not."""
+    words = phrase.split()
+    if not words:
+        return False
+    body = r"\s+".join(re.escape(w) for w in words)
+    return re.search(rf"\b(?:{_DETERMINERS})\s+(?:[{_UPPER}][\w-]*\s+){{0,2}}{body}(?!\w)",
+                     text) is not None
+
+
+_NAME_TOKEN = rf"(?:{_WORD}|{_INITIAL})"
+_LEFT_OF_NAME = re.compile(rf"(?:{_NAME_TOKEN}[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}){{1,2}}$")
+_RIGHT_OF_NAME = re.compile(rf"(?:[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}{_NAME_TOKEN}){{1,2}}")
+
+
+def widen_model_name(text: str, start: int, end: int) -> tuple[int, int]:
+    """A model's person span widened over the name-shaped words right beside it on its line:
+    models often label part of an unfamiliar name ("Paulette [Jean]", "ObaniJesu [Owolabi]")."""
+    left = _LEFT_OF_NAME.search(text, max(0, start - 80), start)
+    if left is not None:
+        start = left.start()
+    right = _RIGHT_OF_NAME.match(text, end)
+    if right is not None:
+        end = right.end()
+    return start, end
+
+
+_PERSON_SHAPE = re.compile(
+    rf"(?:{_INITIAL}[ \t]+){{0,2}}{_WORD}(?:[ \t]+(?:{_INITIAL}|(?:{_PARTICLE}[ \t]+){{1,2}}"
+    rf"{_WORD}|{_WORD})){{1,3}}{_SUFFIX}?")
+_ORG_WORDS = _words("""
+communications cable media entertainment networks network pharmaceuticals pharma labs
+laboratories brands nutrition motors energy foods food insurance financial finance realty
+properties health healthcare medical software digital studios studio productions records
+airlines airways resources mining oil gas petroleum chemicals steel electric power water
+telecom wireless semiconductor devices instruments equipment supply supplies trading
+marketing consulting partners advisors capital securities investments management hotels
+resorts casino golf club river lake mountain valley beach falls springs park heights hills
+island islands bay harbor harbour port county parish province region outreach analysis
+program programs workplace organizations organization medicare medicaid
+""")
+
+
+def is_person_shaped(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is written like a personal name through and through (two
+    to four capitalized words, initials, particles) with no word of a company or a place; for
+    spans a model labelled as something other than a person."""
+    if _PERSON_SHAPE.fullmatch(text, start, end) is None:
+        return False
+    return not any(_key(w) in _ORG_WORDS for w in text[start:end].split())

@@ -20,9 +20,10 @@ Enabled, each reporting lexgraph's own type name:
   not the published sample numbers: a document that carries one as someone's number must
   not send it on.
 - IBAN: Presidio's pattern and mod-97 checksum (1.0 when valid, dropped otherwise).
-- CREDIT_CARD: Presidio's pattern and Luhn checksum (1.0 when valid, dropped otherwise).
+- CREDIT_CARD: Presidio's pattern plus Mastercard's 2221-2720 range, and the Luhn checksum
+  (1.0 when valid, dropped otherwise).
 - IP_ADDRESS: IPv4 not preceded by a section marker (``§``, "Section", "Article"…) and not
-  part of a longer dotted number, 0.6; Presidio's IPv6 patterns; all checked by ``ipaddress``.
+  part of a longer dotted number, 0.8; Presidio's IPv6 patterns; all checked by ``ipaddress``.
 """
 
 from __future__ import annotations
@@ -112,6 +113,16 @@ def _build_recognizers(entity_types: Sequence[str], phone_regions: Sequence[str]
                     r"(?<!\d)\d{9}(?!\d)", 0.75),
         ]
 
+    class LegalCardRecognizer(CreditCardRecognizer):
+        # Presidio's pattern predates Mastercard's 2221-2720 range; the Luhn check applies
+        # to both.
+        PATTERNS = [
+            *CreditCardRecognizer.PATTERNS,
+            Pattern("Mastercard 2-series",
+                    r"\b(?:22[2-9]\d|2[3-6]\d{2}|27[01]\d|2720)[- ]?\d{4}[- ]?\d{4}[- ]?\d{4}\b",
+                    0.3),
+        ]
+
     class PlainPhoneRecognizer(PhoneRecognizer):
         SCORE = 0.75
 
@@ -124,7 +135,9 @@ def _build_recognizers(entity_types: Sequence[str], phone_regions: Sequence[str]
                 r"(?<![\w.])(?<!(?:§|¶|section|sections|sec\.|article|art\.|clause|rule|"
                 r"paragraph|para\.|item|version|ver\.|v\.?|no\.|number)[ \t]{0,3})"
                 rf"{ipv4_octet}(?:\.{ipv4_octet}){{3}}(?:/(?:3[0-2]|[12]?\d))?(?![\w]|\.\d)",
-                0.6),
+                # Above a phone number's score: a dotted quad that is a valid address is not
+                # written as a phone number.
+                0.8),
             *(p for p in IpRecognizer.PATTERNS
               if p.name in ("IPv6", "IPv4_mapped", "IPv4_embedded")),
         ]
@@ -154,8 +167,8 @@ def _build_recognizers(entity_types: Sequence[str], phone_regions: Sequence[str]
                                               leniency=1),
         "SSN": lambda: LegalSsnRecognizer(supported_entity="SSN", name="ssn"),
         "IBAN": lambda: IbanRecognizer(supported_entity="IBAN", name="iban"),
-        "CREDIT_CARD": lambda: CreditCardRecognizer(supported_entity="CREDIT_CARD",
-                                                    name="credit_card"),
+        "CREDIT_CARD": lambda: LegalCardRecognizer(supported_entity="CREDIT_CARD",
+                                                   name="credit_card"),
         "IP_ADDRESS": lambda: LegalIpRecognizer(supported_entity="IP_ADDRESS",
                                                 name="ip_address"),
     }

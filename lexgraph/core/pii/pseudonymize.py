@@ -385,7 +385,11 @@ class Pseudonymizer:
         for f in sorted(findings, key=lambda f: -len(text[f.start:f.end].split())):
             if f.entity_type == "PERSON" and len(text[f.start:f.end].split()) > 1:
                 self.map.placeholder_for("PERSON", text[f.start:f.end])
-        surnames = _unique_surnames(self.map.entries())
+        # A surname the text defines as a party's short name ('Rogers Cable Communications
+        # Inc. ("Rogers")') names the company there, not the person.
+        surnames = {name: placeholder
+                    for name, placeholder in _unique_surnames(self.map.entries()).items()
+                    if not re.search(rf"[\"\u201c]{re.escape(name)}[\"\u201d]", text)}
         for surname, placeholder in surnames.items():
             self.map._alias("PERSON", surname, placeholder)
         return merge_known(findings, self.map.find_known(text)) if surnames else findings
