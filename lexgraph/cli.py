@@ -284,11 +284,36 @@ def up(
         console.print(f"lexgraph is up at [bold]http://{settings.api_host}:{port}[/bold] "
                       f"(data in {settings.data_dir}); Ctrl-C stops it")
         try:
-            while all(p.poll() is None for p in procs):
-                time.sleep(0.5)
-            console.print("[red]a service process stopped; shutting down[/red]")
+            _supervise(procs, env={**os.environ, "LEXGRAPH_DATA_DIR": str(settings.data_dir)})
         except KeyboardInterrupt:
             console.print("stopping…")
+
+
+def _supervise(procs: list[subprocess.Popen[bytes]], env: dict[str, str]) -> None:
+    """Start again any service process that exits, until interrupted.
+
+    A worker may exit on a failure it cannot recover from in process (a broker lost in the
+    middle of an acknowledgement, a crash in a native library); its jobs are safe in the
+    database and resume from their checkpoints, so bringing the process back is all it takes.
+    One that keeps exiting right after its start is restarted ever more slowly (up to 30 s).
+    """
+    started = [time.monotonic()] * len(procs)
+    backoff = [1.0] * len(procs)
+    while True:
+        for i, proc in enumerate(procs):
+            code = proc.poll()
+            if code is None:
+                continue
+            if time.monotonic() - started[i] > 60:
+                backoff[i] = 1.0
+            name = " ".join(str(a) for a in proc.args[3:5])  # type: ignore[index]
+            console.print(f"[yellow]{name} exited (code {code}); starting it again in "
+                          f"{backoff[i]:.0f} s[/yellow]")
+            time.sleep(backoff[i])
+            procs[i] = subprocess.Popen(proc.args, env=env)
+            started[i] = time.monotonic()
+            backoff[i] = min(backoff[i] * 2, 30.0)
+        time.sleep(0.5)
 
 
 def _local_key(settings: Settings) -> str:

@@ -20,7 +20,13 @@ def make_celery(settings: Settings) -> Celery:
         # A task is redelivered only if unacknowledged for this long; it must outlast the
         # longest job, or a healthy long job would be started twice.
         options["visibility_timeout"] = settings.redis_visibility_timeout
+        # kombu's own, except that losing Redis with messages in flight no longer stops the
+        # worker (see redis_transport.py).
+        transport: str | None = "lexgraph.workers.redis_transport:Transport"
+    else:
+        transport = None
     app.conf.update(
+        broker_transport=transport,
         task_queues=[Queue(name) for name in QUEUES],
         task_default_queue="orchestrate",
         task_routes={"lexgraph.run_job": {"queue": "orchestrate"},

@@ -34,16 +34,14 @@ def send_job(app: Any, job_id: str) -> None:
 @shared_task(name="lexgraph.run_job", bind=True)
 def run_job(self: Task, job_id: str) -> str:
     services = get_services(_settings(self))
+    if services.runner.stopping.is_set():
+        # A message taken during the warm shutdown: leave the job to the workers that stay,
+        # whose sweepers send it again at their next sweep.
+        services.lifecycle.mark_undispatched(job_id)
+        log.info("job %s: left to another worker, this one is stopping", job_id)
+        return "skipped: the worker is stopping"
     outcome = services.runner.run(job_id)
     log.info("job %s: %s", job_id, outcome)
-    if outcome.startswith("released"):
-        # This worker is stopping: hand the job to another one now rather than at the next
-        # sweep. If the broker refuses, the job is unstamped and the sweeper sends it.
-        try:
-            send_job(self.app, job_id)
-            services.lifecycle.mark_dispatched(job_id)
-        except Exception:
-            log.warning("could not resend %s; the sweeper will", job_id, exc_info=True)
     return outcome
 
 

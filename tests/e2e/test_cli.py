@@ -155,3 +155,41 @@ def test_up_stops_its_children_on_sigterm(tmp_path: Path) -> None:
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_up_starts_a_worker_that_died_again(tmp_path: Path) -> None:
+    """A worker that exits (killed here; a lost broker did it before) is started again."""
+    data = tmp_path / "var"
+    key = lexgraph("keys", "create", "--tenant", "acme", data_dir=data).stdout.strip()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEXGRAPH_")}
+    env["LEXGRAPH_DATA_DIR"] = str(data)
+    proc = subprocess.Popen([sys.executable, "-m", "lexgraph", "up", "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+
+    def worker_pid() -> int | None:
+        found = subprocess.run(["pgrep", "-P", str(proc.pid), "-f", "lexgraph worker"],
+                               capture_output=True, text=True).stdout.split()
+        return int(found[0]) if found else None
+
+    try:
+        def ready() -> bool:
+            try:
+                return httpx.get(f"{base}/readyz", timeout=2).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_for(ready, 60, "lexgraph up to serve")
+        first = wait_for(worker_pid, 10, "the worker process")
+        os.kill(first, signal.SIGKILL)
+        second = wait_for(lambda: (pid := worker_pid()) not in (None, first) and pid, 30,
+                          "a new worker process")
+        assert proc.poll() is None and second != first
+        done = lexgraph("summarize", str(SAMPLE), "--url", base, data_dir=data,
+                        LEXGRAPH_API_KEY=key)
+        assert done.returncode == 0, done.stderr
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)

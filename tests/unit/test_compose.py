@@ -191,3 +191,13 @@ def test_docker_compose_accepts_the_file() -> None:
     proc = subprocess.run(["docker-compose", "-f", str(COMPOSE), "config", "-q"], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_broker_keeps_its_messages_and_every_service_restarts(compose: dict[str, Any]) -> None:
+    redis_cmd = compose["services"]["redis"]["command"]
+    flags = dict(zip(redis_cmd[1::2], redis_cmd[2::2], strict=False))
+    assert flags["--appendonly"] == "yes" and flags["--appendfsync"] == "everysec"
+    assert any(_mount_target(v)[1] == "/data" for v in compose["services"]["redis"]["volumes"])
+    # A worker that exits (a broker loss kombu cannot handle, a crash) comes back by itself.
+    for name, service in compose["services"].items():
+        assert service.get("restart") == "unless-stopped", name

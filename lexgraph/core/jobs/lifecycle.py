@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, or_, select, update
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy import Engine, and_, delete, func, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from lexgraph.core.db.engine import rowcount
 from lexgraph.core.db.models import (
@@ -24,6 +24,7 @@ from lexgraph.core.db.models import (
     JobEvent,
     JobStatus,
     Result,
+    Tenant,
     utcnow,
 )
 from lexgraph.core.jobs.events import emit
@@ -58,14 +59,39 @@ class ClaimedJob:
 
 
 class Lifecycle:
-    def __init__(self, engine: Engine, lease_seconds: float) -> None:
+    def __init__(self, engine: Engine, lease_seconds: float, *,
+                 max_running_per_tenant: int = 0) -> None:
         self.sessions = sessionmaker(engine, expire_on_commit=False)
         self.lease = timedelta(seconds=lease_seconds)
+        self.max_running_per_tenant = max_running_per_tenant
+
+    def _tenant_is_full(self, s: Session, job_id: str, now: datetime) -> bool:
+        """Whether a queued job must wait because its tenant runs as many jobs as it may. The
+        job is then left for the next sweep to send again (``dispatched_at`` cleared), and the
+        worker moves on to the next task, which may well be another tenant's."""
+        row = s.execute(select(Job.tenant_id, Job.status).where(Job.id == job_id)).first()
+        if row is None or row.status != JobStatus.queued.value:
+            return False  # a resumed job already holds its place
+        if s.get_bind().dialect.name == "postgresql":
+            # Claims of one tenant's jobs take turns, so two workers cannot both see one free
+            # place and fill it twice.
+            s.execute(select(Tenant.id).where(Tenant.id == row.tenant_id).with_for_update())
+        running = s.execute(select(func.count()).select_from(Job).where(
+            Job.tenant_id == row.tenant_id, Job.status == JobStatus.running.value,
+            Job.lease_expires_at >= now)).scalar_one()
+        if running < self.max_running_per_tenant:
+            return False
+        s.execute(update(Job).where(Job.id == job_id, Job.status == JobStatus.queued.value)
+                  .values(dispatched_at=None))
+        return True
 
     def claim(self, job_id: str, owner: str) -> ClaimedJob | None:
-        """Take the job if it is queued or its previous owner's lease has lapsed."""
+        """Take the job if it is queued or its previous owner's lease has lapsed, and its
+        tenant is under ``max_running_per_tenant``."""
         now = utcnow()
         with self.sessions.begin() as s:
+            if self.max_running_per_tenant and self._tenant_is_full(s, job_id, now):
+                return None
             res = rowcount(s, update(Job).where(
                 Job.id == job_id,
                 or_(Job.status == JobStatus.queued.value,
@@ -263,9 +289,12 @@ class Lifecycle:
             return list(s.execute(select(Job.id).where(self._due(redispatch_after))
                                   .order_by(Job.id).limit(limit)).scalars())
 
-    def mark_dispatched(self, job_id: str) -> None:
+    def mark_undispatched(self, job_id: str) -> None:
+        """A queued job whose message was dropped: the next sweep sends it again."""
         with self.sessions.begin() as s:
-            s.execute(update(Job).where(Job.id == job_id).values(dispatched_at=utcnow()))
+            s.execute(update(Job).where(Job.id == job_id,
+                                        Job.status == JobStatus.queued.value)
+                      .values(dispatched_at=None))
 
     def purge_idempotency(self) -> int:
         """Drop idempotency records past their retention (at least 24 h)."""
