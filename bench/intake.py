@@ -422,6 +422,10 @@ def main() -> int:
     try:
         # Other LEXGRAPH_* settings pass through to the server: that is how a tuning is tried.
         env = {k: v for k, v in os.environ.items() if k not in PLACEMENT}
+        # One tenant submits everything here: its rate and queue limits would measure the
+        # refusals, not the intake. Set them in the environment to bench them.
+        env.setdefault("LEXGRAPH_TENANT_SUBMISSIONS_PER_MINUTE", "0")
+        env.setdefault("LEXGRAPH_TENANT_MAX_QUEUED_JOBS", "0")
         env.update(LEXGRAPH_DATABASE_URL=db_url, LEXGRAPH_BROKER_URL=broker_url,
                    LEXGRAPH_DATA_DIR=str(data_dir))
         tuning = {k: v for k, v in sorted(env.items())

@@ -19,6 +19,7 @@ from lexgraph.core.errors import (
     NotAcceptable,
     NotFound,
     PayloadTooLarge,
+    TooManyRequests,
     Unauthorized,
     Unprocessable,
     UnsupportedMediaType,
@@ -37,7 +38,7 @@ RETRY_AFTER_SECONDS = 5
 _KINDS: dict[int, type[UserError]] = {
     kind.status: kind
     for kind in (UserError, Unauthorized, NotFound, Conflict, PayloadTooLarge,
-                 UnsupportedMediaType, Unprocessable, NotAcceptable)
+                 UnsupportedMediaType, Unprocessable, NotAcceptable, TooManyRequests)
 }
 
 
@@ -136,6 +137,8 @@ def install(app: FastAPI) -> None:
     async def _user_error(request: Request, exc: UserError) -> JSONResponse:
         body = exc.problem(instance=request.url.path)
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+        if isinstance(exc, TooManyRequests):
+            headers = {"Retry-After": str(exc.retry_after)}
         return JSONResponse(body, status_code=exc.status, media_type=PROBLEM, headers=headers)
 
     @app.exception_handler(RequestValidationError)

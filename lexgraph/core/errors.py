@@ -67,6 +67,17 @@ class Unprocessable(UserError):
     status, title, slug = 422, "Unprocessable request", "unprocessable"
 
 
+class TooManyRequests(UserError):
+    """Over a per-tenant limit; ``retry_after`` seconds is when trying again can succeed."""
+
+    status, title, slug = 429, "Too many requests", "too-many-requests"
+
+    def __init__(self, detail: str, *, retry_after: int,
+                 errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(detail, errors=errors)
+        self.retry_after = max(1, retry_after)
+
+
 class NotAcceptable(UserError):
     status, title, slug = 406, "Not acceptable", "not-acceptable"
 

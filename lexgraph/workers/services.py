@@ -86,7 +86,8 @@ def get_services(settings: Settings) -> WorkerServices:
         if found is None:
             configure_tracing(settings)
             engine = _migrated_engine(settings)
-            lifecycle = Lifecycle(engine, settings.job_lease_seconds)
+            lifecycle = Lifecycle(engine, settings.job_lease_seconds,
+                                  max_running_per_tenant=settings.tenant_max_running_jobs)
             saver, close_saver = open_checkpointer(settings.resolved_checkpoint_url)
             vectors = open_vector_store(settings)
             guards = make_guards(settings, AGENT_TOOLS)

@@ -81,6 +81,20 @@ class Settings(BaseSettings):
         "for text formats)."
     )
     max_instructions_chars: int = Field(4000, ge=1, description="Length of a job's instructions.")
+    tenant_submissions_per_minute: int = Field(
+        120, ge=0, description="Jobs one tenant may submit in any minute; more are refused "
+        "with 429 and Retry-After (idempotent replays are not counted). 0: no limit."
+    )
+    tenant_max_queued_jobs: int = Field(
+        500, ge=0, description="Jobs of one tenant that may wait to start at once; a "
+        "submission past it is refused with 429 and Retry-After. 0: no limit."
+    )
+    tenant_max_running_jobs: int = Field(
+        4, ge=0, description="Jobs of one tenant that run at once across all workers; a "
+        "worker handed one more puts it back for the next sweep and takes the next task, so "
+        "other tenants' jobs are not stuck behind one tenant's burst. Keep it below the "
+        "workers' total concurrency. 0: no limit."
+    )
     auto_migrate: bool = Field(True, description="Apply database migrations at start.")
     idempotency_ttl_hours: float = Field(
         24.0, ge=24.0,
@@ -173,14 +187,16 @@ class Settings(BaseSettings):
 
     # Job execution.
     job_lease_seconds: float = Field(
-        120.0, gt=0, description="A running job whose worker stops heartbeating for this long "
-        "is handed to another worker."
+        30.0, gt=0, description="A running job whose worker stops heartbeating for this long "
+        "is handed to another worker; the worker renews it every quarter of this (one small "
+        "UPDATE, about 4 ms). A worker stopped gracefully hands its jobs over at once."
     )
     redispatch_after_seconds: float = Field(
         300.0, gt=0, description="A queued job not picked up for this long is sent again."
     )
     sweep_interval_seconds: float = Field(
-        15.0, gt=0, description="How often orchestrator workers look for jobs to (re)send."
+        5.0, gt=0, description="How often orchestrator workers look for jobs to (re)send: "
+        "never sent, whose send failed, back from an outage, or whose worker died."
     )
     job_retry_limit: int = Field(
         10, ge=0, description="Times a job is put back on the queue after an outage of the "

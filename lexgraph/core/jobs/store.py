@@ -3,14 +3,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import math
 import re
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, delete, insert, select, update
+from sqlalchemy import Engine, Table, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,8 +31,15 @@ from lexgraph.core.db.models import (
     Tenant,
     utcnow,
 )
-from lexgraph.core.errors import Conflict, NotFound, Unauthorized, Unprocessable, UserError
-from lexgraph.core.ids import new_id
+from lexgraph.core.errors import (
+    Conflict,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+    Unprocessable,
+    UserError,
+)
+from lexgraph.core.ids import id_floor, new_id
 from lexgraph.core.jobs.events import emit
 from lexgraph.core.jobs.intake import PreparedDocument, Submission, validate
 from lexgraph.core.jobs.usage import UsageStore
@@ -179,6 +188,7 @@ class JobStore:
             if stored is not None:
                 return stored
         try:
+            self._check_tenant_limits(who)
             return self._create_job(who, sub, prepared, idempotency_key)
         except BaseException:
             if idempotency_key is not None:
@@ -188,6 +198,39 @@ class JobStore:
                         IdempotencyRecord.tenant_id == who.tenant_id,
                         IdempotencyRecord.key == idempotency_key))
             raise
+
+    def _check_tenant_limits(self, who: Principal) -> None:
+        """Refuse a tenant's submission over its rate or its queue (429 with Retry-After), so
+        one tenant's burst cannot fill the queue ahead of everyone else's jobs. Counted from
+        the jobs table, so every API process enforces the same limit; two submissions racing
+        may overshoot it by one."""
+        per_minute = self.settings.tenant_submissions_per_minute
+        max_queued = self.settings.tenant_max_queued_jobs
+        if not per_minute and not max_queued:
+            return
+        now = time.time()
+        with self.sessions() as s:
+            if per_minute:
+                recent = list(s.execute(
+                    select(Job.created_at).where(Job.tenant_id == who.tenant_id,
+                                                 Job.id >= id_floor("job", now - 60))
+                    .order_by(Job.id.desc()).limit(per_minute)).scalars())
+                if len(recent) >= per_minute:
+                    # Room again once the oldest of the last ``per_minute`` is a minute old.
+                    oldest = _as_aware(recent[-1]).timestamp()
+                    raise TooManyRequests(
+                        f"more than {per_minute} jobs submitted in the last minute; "
+                        f"at most {per_minute} a minute per tenant",
+                        retry_after=math.ceil(oldest + 60 - now))
+            if max_queued:
+                queued = s.execute(select(func.count()).select_from(Job).where(
+                    Job.tenant_id == who.tenant_id,
+                    Job.status == JobStatus.queued.value)).scalar_one()
+                if queued >= max_queued:
+                    raise TooManyRequests(
+                        f"{queued} of the tenant's jobs are waiting to start; at most "
+                        f"{max_queued} may wait at once, so submit more as they start",
+                        retry_after=30)
 
     def _reserve_key(self, who: Principal, key: str, fingerprint: str) -> SubmitOutcome | None:
         if not key or len(key) > 255:
