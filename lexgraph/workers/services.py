@@ -20,6 +20,7 @@ from lexgraph.core.jobs.usage import UsageStore
 from lexgraph.core.llm import LLMClient, make_llm
 from lexgraph.core.llm.metering import MeteredLLM
 from lexgraph.core.storage.blobs import LocalBlobStore
+from lexgraph.core.storage.orphans import OrphanSweep
 from lexgraph.core.tracing import configure_tracing
 from lexgraph.core.vectorstore import open_vector_store
 from lexgraph.core.webhooks import Deliverer, Relay, UrlGuard
@@ -38,6 +39,7 @@ class WorkerServices:
     lifecycle: Lifecycle
     runner: JobRunner
     close: Any
+    orphans: OrphanSweep | None = None
 
 
 _lock = threading.Lock()
@@ -107,7 +109,10 @@ def get_services(settings: Settings) -> WorkerServices:
                     closer()
                 engine.dispose()
 
-            found = WorkerServices(settings, lifecycle, runner, close)
+            orphans = OrphanSweep(engine, context.blobs,
+                                  grace_seconds=settings.orphan_upload_grace_seconds,
+                                  interval_seconds=settings.orphan_sweep_interval_seconds)
+            found = WorkerServices(settings, lifecycle, runner, close, orphans)
             _services[key] = found
         return found
 

@@ -80,6 +80,12 @@ class Sweeper(threading.Thread):
         due = services.lifecycle.dispatch_due(lambda job_id: send_job(self.app, job_id),
                                               redispatch_after)
         services.lifecycle.purge_idempotency()
+        if services.orphans is not None:
+            try:
+                services.orphans.run_if_due()
+            except Exception:
+                # Left for the next interval; sending jobs matters more than tidying.
+                log.warning("the sweep of unreferenced uploads failed", exc_info=True)
         if due:
             log.info("re-sent %d job(s): %s", len(due), ", ".join(due))
         return due

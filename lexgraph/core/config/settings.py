@@ -191,6 +191,14 @@ class Settings(BaseSettings):
         "is handed to another worker; the worker renews it every quarter of this (one small "
         "UPDATE, about 4 ms). A worker stopped gracefully hands its jobs over at once."
     )
+    orphan_upload_grace_seconds: float = Field(
+        3600.0, ge=60, description="An uploaded file that no job refers to is removed by the "
+        "orchestrator workers' sweeper once it has not been stored for this long (a submission "
+        "still being written is never older than this)."
+    )
+    orphan_sweep_interval_seconds: float = Field(
+        3600.0, gt=0, description="How often each orchestrator worker looks for such files."
+    )
     redispatch_after_seconds: float = Field(
         300.0, gt=0, description="A queued job not picked up for this long is sent again."
     )

@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -20,6 +21,14 @@ class BlobStore(Protocol):
 
     def delete(self, key: str) -> None:
         """Remove the blob; a missing one is not an error."""
+        ...
+
+    def stored_before(self, cutoff: float) -> Iterator[str]:
+        """Keys of the blobs last stored (or stored again) before ``cutoff``, a Unix time."""
+        ...
+
+    def delete_if_stored_before(self, key: str, cutoff: float) -> bool:
+        """Remove the blob unless it was stored (again) since ``cutoff``; True if removed."""
         ...
 
     def check_writable(self) -> None:
@@ -48,6 +57,9 @@ class LocalBlobStore:
         path = self._path(key)
         try:
             if path.exists():
+                # Stored again: the orphan sweep must see it as new, since a job row that
+                # refers to it may be about to be written.
+                os.utime(path)
                 return key
             path.parent.mkdir(exist_ok=True)
             self._write(path.parent, path, data)
@@ -86,6 +98,31 @@ class LocalBlobStore:
             self._path(key).unlink(missing_ok=True)
         except OSError as exc:
             raise _unavailable("deleted", exc) from exc
+
+    def stored_before(self, cutoff: float) -> Iterator[str]:
+        if not self.root.is_dir():
+            return
+        for folder in sorted(self.root.iterdir()):
+            if len(folder.name) != 2 or not folder.is_dir():
+                continue
+            for path in sorted(folder.iterdir()):
+                try:
+                    if len(path.name) == 64 and path.stat().st_mtime < cutoff:
+                        yield path.name
+                except FileNotFoundError:
+                    continue
+
+    def delete_if_stored_before(self, key: str, cutoff: float) -> bool:
+        path = self._path(key)
+        try:
+            if path.stat().st_mtime >= cutoff:
+                return False
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise _unavailable("deleted", exc) from exc
+        return True
 
     def check_writable(self) -> None:
         # A real write and delete, as a submission would do: a read-only mount, a full disk or
