@@ -47,10 +47,13 @@ class RefuseControlCharacters:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            raw_path = scope.get("raw_path") or scope.get("path", "").encode()
-            query = scope.get("query_string", b"")
-            for part, where in ((raw_path, "path"), (query, "query string")):
-                if _URL_CONTROL.search(unquote_to_bytes(part)):
+            # The path as routing will see it (the server decoded it, and a client may have
+            # encoded it twice), and the query string as its parser will decode it.
+            path = scope.get("path", "").encode("utf-8", "surrogateescape")
+            raw_path = unquote_to_bytes(scope.get("raw_path") or b"")
+            query = unquote_to_bytes(scope.get("query_string", b""))
+            for part, where in ((path + raw_path, "path"), (query, "query string")):
+                if _URL_CONTROL.search(part):
                     response = problem(400, f"the URL's {where} contains a control character "
                                        "(such as %00); no identifier or filter holds one",
                                        instance=scope.get("path"))
