@@ -65,7 +65,7 @@ class JobRunner:
     def run(self, job_id: str, owner: str | None = None) -> str:
         """Run or resume ``job_id``; returns what happened (for logs and tests)."""
         owner = owner or worker_identity()
-        claimed = self.lifecycle.claim(job_id, owner)
+        claimed = self._claim(job_id, owner)
         if claimed is None:
             return f"skipped: {self.lifecycle.status(job_id) or 'unknown job'}"
         # Every attempt (first run, resume after a crash or after review) is one child of the
@@ -79,6 +79,23 @@ class JobRunner:
             get_tracer().end_job(trace, "succeeded" if outcome == "succeeded" else "failed",
                                  error=None if outcome == "succeeded" else outcome)
         return outcome
+
+    def _claim(self, job_id: str, owner: str) -> ClaimedJob | None:
+        # The message is acknowledged however the task ends; a claim lost to a database
+        # outage would leave the job for the sweeper's redispatch. Wait for the database
+        # instead, as long as a lease would last.
+        deadline = time.monotonic() + self.context.settings.job_lease_seconds
+        delay = 0.25
+        while True:
+            try:
+                return self.lifecycle.claim(job_id, owner)
+            except Exception as exc:
+                if outage_of(exc) is None or time.monotonic() + delay > deadline:
+                    raise
+                log.warning("job %s: the %s is unavailable; claiming again in %.2f s", job_id,
+                            outage_of(exc), delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     def _run_claimed(self, claimed: ClaimedJob, owner: str) -> str:
         job_id = claimed.id

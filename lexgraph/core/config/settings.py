@@ -200,7 +200,9 @@ class Settings(BaseSettings):
         3600.0, gt=0, description="How often each orchestrator worker looks for such files."
     )
     redispatch_after_seconds: float = Field(
-        300.0, gt=0, description="A queued job not picked up for this long is sent again."
+        60.0, gt=0, description="A queued job not picked up for this long is sent again: its "
+        "message may have died with a worker that had taken it. A job sent twice still runs "
+        "once (its claim fences the second message)."
     )
     sweep_interval_seconds: float = Field(
         5.0, gt=0, description="How often orchestrator workers look for jobs to (re)send: "
