@@ -128,7 +128,7 @@ def test_other_errors_stay_500(api: Api, monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_outage_puts_the_job_back_and_it_resumes(any_settings: Settings,
                                                  run_job: Runner) -> None:
-    settings = any_settings.model_copy(update={"job_retry_backoff_seconds": 0.2})
+    settings = any_settings.model_copy(update={"job_retry_backoff_seconds": 1.5})
     with open_api(settings) as api:
         job_id = _submit(api)
         life = worker_services.get_services(settings).lifecycle  # a worker already up
@@ -138,12 +138,12 @@ def test_outage_puts_the_job_back_and_it_resumes(any_settings: Settings,
         assert (job.status, job.outage_retries, job.lease_owner) == ("queued", 1, None)
         assert job.dispatched_at is None and job.retry_at is not None
         queued = [e.data for e in _events(api, job_id) if e.type == "job.queued"]
-        assert queued[-1] == {"status": "queued", "retry": 1, "retry_in_seconds": 0.2,
+        assert queued[-1] == {"status": "queued", "retry": 1, "retry_in_seconds": 1.5,
                               "reason": "blob_store_unavailable"}
 
         sent: list[str] = []
         assert life.dispatch_due(sent.append, timedelta(minutes=5)) == []  # backing off
-        time.sleep(0.3)
+        time.sleep(1.6)
         assert life.dispatch_due(sent.append, timedelta(minutes=5)) == [job_id]
         assert run_job(settings, job_id) == "succeeded"
         events = _events(api, job_id)
