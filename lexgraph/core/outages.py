@@ -53,14 +53,19 @@ def _own_outage(exc: BaseException) -> str | None:
         return exc.service
     if isinstance(exc, JobError):
         return TRANSIENT_JOB_CODES.get(exc.code)
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return "database"
+    if isinstance(exc, sa_exc.DBAPIError) and isinstance(exc.orig, sqlite3.Error):
+        return _own_outage(exc.orig)
     if isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError,
                         sa_exc.DisconnectionError, sa_exc.TimeoutError)):
         return "database"
-    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
-        return "database"
     if isinstance(exc, sqlite3.OperationalError):
+        # SQLite reports a missing table or a syntax error as "operational" too.
         text = str(exc).lower()
         return "database" if any(word in text for word in _SQLITE_TRANSIENT) else None
+    if isinstance(exc, sqlite3.Error):
+        return None
     for klass in type(exc).__mro__:
         module = klass.__module__ or ""
         for prefix, name, service in _BY_NAME:
