@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 _LOST = (AttributeError, *kombu_redis.Transport.connection_errors)
 
 
-class QoS(kombu_redis.QoS):  # type: ignore[misc]
+class QoS(kombu_redis.QoS):
     def ack(self, delivery_tag: Any) -> None:
         try:
             super().ack(delivery_tag)
@@ -54,9 +54,9 @@ class QoS(kombu_redis.QoS):  # type: ignore[misc]
             return None
 
 
-class Channel(kombu_redis.Channel):  # type: ignore[misc]
+class Channel(kombu_redis.Channel):
     QoS = QoS
 
 
-class Transport(kombu_redis.Transport):  # type: ignore[misc]
+class Transport(kombu_redis.Transport):
     Channel = Channel
