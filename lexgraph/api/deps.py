@@ -20,14 +20,30 @@ class KeyCache:
     """API keys verified in the last ``ttl`` seconds, so a burst of requests costs one query.
 
     Only successful lookups are kept. A key revoked through this process (``evict``) stops
-    at once; one revoked elsewhere (the CLI, another API process) keeps working here until
-    its entry expires, at most ``ttl``.
+    at once. One revoked elsewhere (the CLI, another API process) stops within
+    ``REVOCATION_CHECK_SECONDS``: that often at most, a request asks the database whether any
+    key was revoked since the last look (``stale``/``sync``), and the cache is emptied if so.
     """
+
+    REVOCATION_CHECK_SECONDS = 1.0
 
     def __init__(self, ttl: float, max_entries: int = 4096) -> None:
         self.ttl = ttl
         self.max_entries = max_entries
         self._entries: dict[str, tuple[Principal, float]] = {}
+        self._marker: tuple[int, str | None] | None = None
+        self._checked = 0.0
+
+    def stale(self) -> bool:
+        """Whether the revocations should be looked at before the cache is trusted."""
+        return time.monotonic() - self._checked >= self.REVOCATION_CHECK_SECONDS
+
+    def sync(self, marker: tuple[int, str | None]) -> None:
+        """Take the database's revocation marker; a change empties the cache."""
+        if self._marker is not None and marker != self._marker:
+            self._entries.clear()
+        self._marker = marker
+        self._checked = time.monotonic()
 
     def get(self, digest: str) -> Principal | None:
         entry = self._entries.get(digest)
@@ -80,6 +96,8 @@ async def principal(
     if svc.keys.ttl <= 0:
         return await run_in_threadpool(svc.store.authenticate, token)
     digest = hash_key(token)
+    if svc.keys.stale():
+        svc.keys.sync(await run_in_threadpool(svc.store.revocation_marker))
     who = svc.keys.get(digest)
     if who is None:
         who = await run_in_threadpool(svc.store.authenticate, token)

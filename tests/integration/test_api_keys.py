@@ -3,12 +3,15 @@ sign-out take effect on the very next request, key cache or not, page session or
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from lexgraph.api.deps import KeyCache
 from lexgraph.core.config.settings import Settings, get_settings
+from lexgraph.core.jobs.keys import Keys
 from tests.integration.conftest import Api, assert_problem, open_api
 from tests.integration.test_web_routes import BASE, _sign_in
 
@@ -129,3 +132,21 @@ def test_cli_lists_revokes_and_rotates(tmp_path: Path, monkeypatch: pytest.Monke
             assert api.client.get("/v1/keys", headers=_bearer(new_key)).status_code == 200
     finally:
         get_settings.cache_clear()
+
+
+def test_a_key_revoked_elsewhere_stops_within_a_second_despite_the_cache(
+        any_settings: Settings) -> None:
+    settings = any_settings.model_copy(update={"api_key_cache_seconds": 300.0})
+    # Two API processes on one database, as behind a load balancer.
+    with open_api(settings) as first, open_api(settings) as second:
+        key, who = first.store.create_key("acme")
+        other_key, _ = first.store.create_key("acme")
+        for api in (first, second):
+            for auth in (_bearer(key), _bearer(other_key)):
+                assert api.client.get("/v1/jobs", headers=auth).status_code == 200
+        Keys(first.store).revoke(who.key_id)  # as `lexgraph keys revoke` does
+        time.sleep(KeyCache.REVOCATION_CHECK_SECONDS + 0.1)
+        for api in (first, second):
+            assert api.client.get("/v1/jobs", headers=_bearer(key)).status_code == 401
+            # Other keys are looked up again and still work.
+            assert api.client.get("/v1/jobs", headers=_bearer(other_key)).status_code == 200

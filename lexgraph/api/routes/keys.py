@@ -1,7 +1,8 @@
 """API keys through the API: an admin key lists, creates, revokes and rotates its tenant's keys.
 
 Revocation takes effect on the next request: the database is asked on every request unless
-LEXGRAPH_API_KEY_CACHE_SECONDS is set, and this process drops its cached entry at once.
+LEXGRAPH_API_KEY_CACHE_SECONDS is set; then this process drops its cached entry at once and
+others within a second (api/deps.py KeyCache).
 """
 
 from __future__ import annotations

@@ -68,9 +68,8 @@ class Settings(BaseSettings):
     api_key_cache_seconds: float = Field(
         0.0, ge=0, le=300,
         description="How long an API process may reuse a verified API key without asking the "
-        "database again; a key revoked elsewhere (the CLI, another API process) keeps working "
-        "in that process for up to this long, one revoked through its own /v1/keys stops at "
-        "once. 0 checks every request.",
+        "database again. Revocation still holds: a process looks at most once a second whether "
+        "any key was revoked and then forgets every cached key. 0 checks every request.",
     )
 
     # Intake limits.

@@ -164,6 +164,13 @@ class JobStore:
             raise Unauthorized("the API key is not valid; create one with 'lexgraph keys create'")
         return Principal(row.tenant_id, row.name, row.id, bool(row.admin))
 
+    def revocation_marker(self) -> tuple[int, str | None]:
+        """Changes whenever a key is revoked: how many are, and the latest time one was."""
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            count, latest = conn.execute(
+                select(func.count(ApiKey.revoked_at), func.max(ApiKey.revoked_at))).one()
+        return int(count), str(latest) if latest is not None else None
+
     def principal_for_key_id(self, key_id: str) -> Principal:
         """The tenant behind a key known by id (a web session), refused once it is revoked."""
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
