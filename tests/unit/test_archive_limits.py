@@ -199,3 +199,37 @@ def test_ingest_budget_refuses_the_document_that_would_overspend_it(
     with pytest.raises(JobError) as err:
         indexer.parse("doc_d", TEXT, b"v" * (CHARS_PER_PAGE * 2), pages_budget)
     assert err.value.code == "too_many_pages"
+
+
+def _docx_raw(document_xml: bytes, styles_xml: bytes | None = None) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("word/document.xml", document_xml)
+        if styles_xml is not None:
+            zf.writestr("word/styles.xml", styles_xml)
+    return out.getvalue()
+
+
+def test_one_huge_paragraph_is_refused_before_its_tree_is_built() -> None:
+    runs = b"<w:r><w:t>a</w:t></w:r>" * 600_000  # 1.8 M elements in one paragraph
+    data = _docx_raw(f'<w:document xmlns:w="{W}"><w:body><w:p>'.encode() + runs
+                     + b"</w:p></w:body></w:document>")
+    Path("/proc/self/clear_refs").write_text("5")
+    before = _vm_hwm_kib()
+    with pytest.raises(DocumentTooLarge, match="more than 500,000 parts"):
+        extract_pages(DOCX, data, limits=DocumentLimits(max_ratio=10_000))
+    assert (_vm_hwm_kib() - before) / 1024 < 200
+
+
+def test_oversized_styles_are_ignored_not_parsed() -> None:
+    styles = (f'<w:styles xmlns:w="{W}"><w:style w:styleId="H1"><w:name w:val="heading 1"/>'
+              "</w:style>").encode()
+    document = (f'<w:document xmlns:w="{W}"><w:body><w:p><w:pPr><w:pStyle w:val="H1"/>'
+                "</w:pPr><w:r><w:t>Terms</w:t></w:r></w:p></w:body></w:document>").encode()
+    small = _docx_raw(document, styles + b"</w:styles>")
+    assert extract_pages(DOCX, small) == ["# Terms"]
+    padding = b"".join(f'<w:style w:styleId="S{n}"><w:name w:val="s{n}"/></w:style>'.encode()
+                       for n in range(120_000))  # ~5 MiB
+    big = _docx_raw(document, styles + padding + b"</w:styles>")
+    assert extract_pages(DOCX, big, limits=DocumentLimits(max_ratio=10_000)) == ["Terms"]

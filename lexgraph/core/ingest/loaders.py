@@ -33,6 +33,11 @@ from lexgraph.core.ingest.sniff import (
 )
 
 DEFAULT_MAX_UNPACKED_BYTES = DocumentLimits().max_unpacked_bytes
+# Word's own styles.xml is tens of KiB; the part is read whole, so it is bounded on its own.
+_MAX_STYLES_BYTES = 4 * 1024 * 1024
+# One paragraph or table is held whole while it is read; a Word table of a thousand rows has
+# some 50,000 elements, so this bounds the tree (tens of MiB) and not real documents.
+_MAX_ELEMENTS_PER_BLOCK = 500_000
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _HEADING_STYLE = re.compile(r"^(?:heading|überschrift|titre)\s*(\d)$", re.IGNORECASE)
 
@@ -153,8 +158,10 @@ def _docx_styles(zf: SafeZip) -> dict[str, str]:
     if "word/styles.xml" not in zf.names():
         return {}
     try:
-        root = etree.fromstring(zf.read("word/styles.xml"),
-                                etree.XMLParser(**_xml_parser_options()))
+        raw = zf.read("word/styles.xml", max_bytes=_MAX_STYLES_BYTES + 1)
+        if len(raw) > _MAX_STYLES_BYTES:
+            return {}  # headings are then read as plain paragraphs; the text is unchanged
+        root = etree.fromstring(raw, etree.XMLParser(**_xml_parser_options()))
     except (etree.XMLSyntaxError, ArchiveCorrupt, ValueError):
         return {}
     styles: dict[str, str] = {}
@@ -251,11 +258,18 @@ def _body_children(zf: SafeZip) -> Iterator[Any]:
     body_tag = f"{_W}body"
     wanted = (f"{_W}p", f"{_W}tbl", f"{_W}sdt")
     seen_body = False
+    # Elements parsed since the last top-level one was dropped: what the tree holds now.
+    held = 0
     events = etree.iterparse(zf.open("word/document.xml"), events=("start", "end"),
                              **_xml_parser_options())
     for event, elem in events:
         if event == "start":
             seen_body = seen_body or elem.tag == body_tag
+            held += 1
+            if held > _MAX_ELEMENTS_PER_BLOCK:
+                raise DocumentTooLarge(
+                    "docx_too_large", f"the Word document has a paragraph or table of more "
+                    f"than {_MAX_ELEMENTS_PER_BLOCK:,} parts; it was not read")
             continue
         parent = elem.getparent()
         if parent is None or parent.tag != body_tag:
@@ -264,6 +278,7 @@ def _body_children(zf: SafeZip) -> Iterator[Any]:
             yield elem
         elem.clear()
         parent.remove(elem)
+        held = 0
     if not seen_body:
         raise JobError("docx_corrupt", "the Word document has no body")
 
