@@ -20,7 +20,8 @@ missing or duplicated under different ids, signature failures, /readyz non-200 s
 its recovery time after each service returns, worker processes that died on their own, and the
 time from the last fault to the last job done.
 
-    .venv/bin/python bench/chaos.py [--jobs 60] [--kills 10] [--seed 14] [--json PATH]
+    .venv/bin/python bench/chaos.py [--jobs 60] [--kills 10] [--seed 14] [--node-pause S]
+                                    [--json PATH]
 
 Needs root (pg_createcluster) and redis-server, like tests/e2e/test_restarts_e2e.py.
 """
@@ -70,8 +71,8 @@ EXTRA = {"webhook_allowed_networks": "127.0.0.1/32",
 
 
 class Stack:
-    def __init__(self, settings: Settings, logs: Path) -> None:
-        self.env = settings_env(settings, **EXTRA)
+    def __init__(self, settings: Settings, logs: Path, node_pause: float) -> None:
+        self.env = settings_env(settings, **EXTRA, node_pause_seconds=node_pause)
         self.logs = logs
         from tests.support import free_port
 
@@ -173,6 +174,8 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=10, help="orchestrator SIGKILLs")
     parser.add_argument("--rate", type=float, default=1.0, help="submissions per second")
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument("--node-pause", type=float, default=0.0,
+                        help="seconds after each node, so that more kills land inside a job")
     parser.add_argument("--timeout", type=float, default=600, help="for all jobs to finish")
     parser.add_argument("--json", type=Path, help="write the figures here too")
     args = parser.parse_args()
@@ -188,7 +191,7 @@ def main() -> None:
     with ThrowawayPostgres() as pg, ThrowawayRedis() as broker:
         settings = Settings(data_dir=work / "var", database_url=pg.url, broker_url=broker.url)
         defaults = Settings()
-        stack = Stack(settings, logs)
+        stack = Stack(settings, logs, args.node_pause)
         receiver = Receiver().start()
         faults: list[dict[str, Any]] = []
         try:
@@ -292,7 +295,8 @@ def main() -> None:
                              "redispatch_after_seconds": defaults.redispatch_after_seconds,
                              "job_retry_limit": defaults.job_retry_limit,
                              "job_retry_backoff_seconds": defaults.job_retry_backoff_seconds,
-                             "worker_concurrency": defaults.worker_concurrency},
+                             "worker_concurrency": defaults.worker_concurrency,
+                             "node_pause_seconds": args.node_pause},
             })
             _print(figures)
             if args.json:
