@@ -3,6 +3,8 @@ with a key-terms table, opinions by the court's signposts; the word budget; rend
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from lexgraph.core.clauses import load_clause_finder
@@ -15,6 +17,7 @@ from lexgraph.core.summary.citations import check_key_terms
 from lexgraph.core.summary.compose import Composed, compose_extractive
 from lexgraph.core.summary.key_terms import read_date, read_duration, read_law, read_parties
 from lexgraph.core.summary.render import render_summary
+from lexgraph.core.summary.units import statement_units
 from lexgraph.core.vectorstore.base import Passage
 
 BILL = """SECTION 1. SHORT TITLE.
@@ -185,9 +188,21 @@ def test_value_readers() -> None:
     assert read_law("governed by the laws of the Commonwealth of Massachusetts") == (
         "Massachusetts")
     assert read_duration("on not less than sixty (60) days' prior notice") == "sixty (60) days"
+    renewal = ("continues for an initial term of one (1) year and renews unless either party "
+               "gives at least twelve (12) months' prior written notice")
+    assert read_duration(renewal) == "one (1) year"
+    assert read_duration(renewal, re.compile(r"notice")) == "twelve (12) months"
     assert read_parties("between Acme Widgets, Inc. (\"Acme\") and Beta Labs LLC "
                         "(\"Distributor\")") == "Acme Widgets, Inc. (Acme); Beta Labs LLC " \
                                                 "(Distributor)"
+
+
+def test_a_flattened_clause_title_is_not_part_of_the_statement() -> None:
+    text = ("16. Assignment and other dealings prohibited 16.1 The Distributor shall not assign "
+            "this agreement without the prior written consent of the Supplier.")
+    (unit,) = statement_units(_passages(text))
+    assert unit.text.startswith("16.1 The Distributor shall not assign")
+    assert text[unit.citation().start:unit.citation().end] == unit.quote
 
 
 def test_a_document_with_no_clauses_gets_an_empty_table_that_says_so() -> None:

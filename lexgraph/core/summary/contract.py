@@ -149,7 +149,7 @@ def summarize_contract(profile: Profile, units: Sequence[Unit], finder: ClauseFi
 # between A and B". It is where a contract states its parties and its date, so it is stated
 # first and the key terms read them there when no better clause is found.
 _OPENING = re.compile(r"\b(?:between|among|entered\s+into|made\s+(?:and\s+entered\s+into\s+)?"
-                      r"(?:as\s+of|on|this|effective))\b", re.IGNORECASE)
+                      r"(?:as\s+of|on|this|effective))\b|^\(1\)\s", re.IGNORECASE)
 
 
 def preamble(units: Sequence[Unit]) -> int | None:

@@ -81,7 +81,7 @@ _NUMBER = (r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twel
 _DURATION = re.compile(
     rf"\b{_NUMBER}(?:\s*\(\d+\))?\s*(?:calendar\s+|business\s+|consecutive\s+)?"
     r"(?:days?|months?|years?|weeks?)\b", re.IGNORECASE)
-_MONEY = re.compile(r"(?:US\s?)?\$\s?\d[\d,]*(?:\.\d+)?(?:\s*(?:million|billion))?"
+_MONEY = re.compile(r"(?:[A-Z]{1,3}\s?)?\$\s?\d[\d,]*(?:\.\d+)?(?:\s*(?:million|billion))?"
                     r"|\b\d[\d,]*(?:\.\d+)?\s*(?:dollars|USD|EUR|euros)\b", re.IGNORECASE)
 # The preamble names the parties: "... by and between Acme, Inc., a Delaware corporation
 # ("Acme"), and Beta LLC ("Distributor")."
@@ -91,7 +91,8 @@ _ROLE = re.compile(r"\(\s*(?:hereinafter\s+(?:referred\s+to\s+as\s+|called\s+)?|
 _ENTITY = re.compile(
     r"([A-Z][\w&.,'-]*(?:\s+(?:[A-Z][\w&.,'-]*|of|and|de|du|la|&))*?,?\s+"
     r"(?:Inc\.?|Incorporated|Corp\.?|Corporation|Company|Co\.|LLC|L\.L\.C\.|Ltd\.?|Limited|"
-    r"LP|L\.P\.|LLP|PLC|plc|N\.A\.|S\.A\.|AG|GmbH|B\.V\.|N\.V\.|SE|Trust|Bank|Partners|Group|"
+    r"LP|L\.P\.|LLP|PLC|plc|N\.A\.|S\.A\.|AG|GmbH|B\.V\.|N\.V\.|SE|Pty\.?\s+Ltd\.?|Pte\.?\s+Ltd\.?|"
+    r"Trust|Bank|Partners|Group|"
     r"Holdings|Fund|University|Authority|Association))(?![\w])")
 
 
@@ -105,9 +106,25 @@ def read_law(text: str) -> str | None:
     return match.group(1) if match else None
 
 
-def read_duration(text: str) -> str | None:
-    match = _DURATION.search(text)
-    return " ".join(match.group(0).split()) if match else None
+def read_duration(text: str, cue: re.Pattern[str] | None = None) -> str | None:
+    """The first duration, or with ``cue`` the one nearest a word that says what it measures
+    (a renewal clause often states the initial term first)."""
+    found = list(_DURATION.finditer(text))
+    if not found:
+        return None
+    match = found[0]
+    cues = [m.start() for m in cue.finditer(text)] if cue is not None else []
+    if cues:
+        match = min(found, key=lambda m: min(abs(m.start() - c) for c in cues))
+    return " ".join(match.group(0).split())
+
+
+_CUES = {
+    "renewal": re.compile(r"\brenew", re.IGNORECASE),
+    "renewal_notice": re.compile(r"\bnotice\b|\bnon-?renewal\b", re.IGNORECASE),
+    "termination_for_convenience": re.compile(r"\bnotice\b", re.IGNORECASE),
+    "expiration": re.compile(r"\b(?:initial\s+)?term\b|\bperiod\b", re.IGNORECASE),
+}
 
 
 def read_money(text: str) -> str | None:
@@ -178,7 +195,10 @@ def key_terms(units: Sequence[Unit], scores: NDArray[np.float32], categories: Se
                                 found=False))
             continue
         unit = units[best]
-        value = reader(unit.text) if reader else None
+        if spec.value == "duration":
+            value = read_duration(unit.text, _CUES.get(spec.key))
+        else:
+            value = reader(unit.text) if reader else None
         if spec.value == "date" and value is None:
             # A date without its year, or none at all: the clause is cited, no value read.
             value = None

@@ -25,6 +25,9 @@ _PART = re.compile(
     re.MULTILINE,
 )
 _NUMERAL_LINE = re.compile(r"(?:[IVXLC]{1,5}|[A-Z]|\d{1,2})\.[ \t]*\n\s*(?=[A-Z])")
+# A flattened layout runs the clause title into its first sub-clause: "16. Assignment and
+# other dealings prohibited 16.1 The Distributor shall not assign…".
+_INLINE_CAPTION = re.compile(r"(\d{1,2})\.\s+[A-Z][^.;:\n]{2,80}?\s+(?=\1\.\d{1,2}\.?\s+[A-Z])")
 MIN_WORDS = 5
 MAX_WORDS = 300
 
@@ -122,9 +125,10 @@ def statement_units(passages: Sequence[Passage],
             captions = [(m.start(), " ".join(m.group(1).split()))
                         for m in _PART.finditer(source, lo, hi)]
             for start, end in clean_statement_spans(source, lo, hi):
-                numeral = _NUMERAL_LINE.match(source, start, end)
-                if numeral:  # "I.\nThe district court found…": the part number is a caption
-                    start = numeral.end()
+                numeral = _NUMERAL_LINE.match(source, start, end) \
+                    or _INLINE_CAPTION.match(source, start, end)
+                if numeral:  # "I.\nThe district court found…", "9. Trade marks 9.1 The…":
+                    start = numeral.end()  # the part's number and title are its caption
                 while captions and captions[0][0] <= start:
                     part = captions.pop(0)[1]
                     part_index += 1
