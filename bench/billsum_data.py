@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from pathlib import Path
 from typing import Any
+
+import shared_data
 
 from lexgraph.core.ingest.chunking import chunk_pages
 from lexgraph.core.ingest.indexing import to_passage
@@ -20,18 +21,14 @@ from lexgraph.core.summary.units import Unit, statement_units
 from lexgraph.core.vectorstore.base import Passage
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+SHARED = shared_data.SHARED
 BILLS = SHARED / "billsum" / "us_train_100.jsonl"
 DEV_BILLS = SHARED / "corpus" / "billsum_dev.jsonl"
 TUNE_SHARE = 2 / 3
 
 
 def require(*paths: Path) -> None:
-    missing = [str(p) for p in paths if not p.exists()]
-    if missing:
-        print(f"the shared data is not here: {', '.join(missing)} (this bench needs the "
-              "repository's ../shared folder)", file=sys.stderr)
-        raise SystemExit(2)
+    shared_data.require(*paths, bench="bench/quality.py")
 
 
 def load(path: Path) -> list[dict[str, Any]]:

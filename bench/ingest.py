@@ -25,18 +25,14 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-CORPUS = REPO.parent / "shared" / "corpus"  # beside the checkout; a plain clone has none
+from shared_data import SHARED, require  # noqa: E402
+
+CORPUS = SHARED / "corpus"  # beside the checkout; a plain clone has none
 CORPUS_FILES = (CORPUS / "pdf", CORPUS / "contracts", CORPUS / "billsum_dev.jsonl")
 
 
 def require_corpus() -> None:
-    """Exit with status 2, naming what is missing, when the shared corpus is not here."""
-    missing = [CORPUS] if not CORPUS.is_dir() else [p for p in CORPUS_FILES if not p.exists()]
-    if missing:
-        print(f"bench/ingest.py: missing {', '.join(map(str, missing))}: this benchmark reads "
-              "the shared corpus beside the checkout (../shared/corpus), which a plain clone "
-              "does not have", file=sys.stderr)
-        raise SystemExit(2)
+    require(*CORPUS_FILES, bench="bench/ingest.py")
 
 
 def corpus() -> list[tuple[str, bytes]]:

@@ -70,7 +70,8 @@ class _Unit:
     heading: bool
 
 
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """``start``/``end`` moved inward past whitespace."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
@@ -80,18 +81,18 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _strip_letterless_lines(text: str, start: int, end: int) -> tuple[int, int]:
     """Drop leading and trailing lines without letters (page numbers, pleading line numbers)."""
-    start, end = _trim(text, start, end)
+    start, end = trim_span(text, start, end)
     while start < end:
         nl = text.find("\n", start, end)
         line_end = end if nl < 0 else nl
         if _LETTER.search(text, start, line_end) or nl < 0:
             break
-        start, end = _trim(text, nl + 1, end)
+        start, end = trim_span(text, nl + 1, end)
     while start < end:
         nl = text.rfind("\n", start, end)
         if nl < 0 or _LETTER.search(text, nl + 1, end):
             break
-        start, end = _trim(text, start, nl)
+        start, end = trim_span(text, start, nl)
     return start, end
 
 
@@ -109,11 +110,11 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
                 last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha())
                 or _CLAUSE_NUMBER.fullmatch(candidate)):
             continue  # "Inc.", "U.S.", "No. 4" or a clause number "4.2." is not a sentence end
-        s, e = _trim(text, cursor, match.start())
+        s, e = trim_span(text, cursor, match.start())
         if s < e:
             spans.append((s, e))
         cursor = match.end()
-    s, e = _trim(text, cursor, end)
+    s, e = trim_span(text, cursor, end)
     if s < e:
         spans.append((s, e))
     return spans
@@ -126,10 +127,10 @@ def _hard_split(text: str, start: int, end: int, limit: int) -> list[tuple[int, 
         cut = max(text.rfind(" ", start, start + limit), text.rfind("\n", start, start + limit))
         if cut <= start + limit // 2:
             cut = start + limit
-        s, e = _trim(text, start, cut)
+        s, e = trim_span(text, start, cut)
         if s < e:
             pieces.append((s, e))
-        start, end = _trim(text, cut, end)
+        start, end = trim_span(text, cut, end)
     if start < end:
         pieces.append((start, end))
     return pieces
@@ -171,7 +172,7 @@ def _units(text: str, limit: int) -> list[_Unit]:
     points = sorted(cuts)
     units: list[_Unit] = []
     for i, point in enumerate(points):
-        s, e = _trim(text, point, points[i + 1] if i + 1 < len(points) else len(text))
+        s, e = trim_span(text, point, points[i + 1] if i + 1 < len(points) else len(text))
         if s >= e:
             continue
         if e - s <= limit:

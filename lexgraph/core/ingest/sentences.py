@@ -24,6 +24,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from lexgraph.core.ingest.chunking import trim_span
+
 __all__ = [
     "clean_statement_spans",
     "is_fragment",
@@ -132,14 +134,6 @@ _VERBISH = frozenset({
 _ENDS_SENTENCE = re.compile(r"(?:[.!?;:]|--|;\s+(?:and|or))(?:''|[\"\u201d\u2019')\]])*\s*$")
 
 
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
 def _is_caption(line: str) -> bool:
     """A heading line: all capitals, or a (numbered) short title without a verb."""
     stripped = line.strip().strip("`'\"\u201c\u201d")
@@ -225,11 +219,11 @@ def _split_block(text: str, start: int, end: int, out: list[tuple[int, int]]) ->
         if not _boundary_ok(text, cursor, match):
             continue
         cut = match.start() if match.group("gap") is not None else match.end()
-        s, e = _trim(text, cursor, cut)
+        s, e = trim_span(text, cursor, cut)
         if s < e:
             out.append((s, e))
         cursor = match.end()
-    s, e = _trim(text, cursor, end)
+    s, e = trim_span(text, cursor, end)
     if s < e:
         out.append((s, e))
 
@@ -272,7 +266,7 @@ def legal_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     while pos < end:
         nl = text.find("\n", pos, end)
         line_end = end if nl < 0 else nl
-        s, e = _trim(text, pos, line_end)
+        s, e = trim_span(text, pos, line_end)
         pos = line_end + 1
         if s >= e:
             blanks = blanks + 1 if blank_since else 1
@@ -516,7 +510,7 @@ _LEADING_NUMBER = re.compile(r"\d{1,4}(?=\s)")
 
 def trim_furniture(text: str, start: int, end: int) -> tuple[int, int]:
     """Move ``start`` past page numbers and line numbers that open the span ("-6- 7 the ...")."""
-    start, end = _trim(text, start, end)
+    start, end = trim_span(text, start, end)
     trimmed = False
     while start < end:
         match = _LEADING_FURNITURE.match(text, start, end)
@@ -533,7 +527,7 @@ def trim_furniture(text: str, start: int, end: int) -> tuple[int, int]:
             if rest[:1] in ".)":  # "7." and "7)" are enumerators
                 break
             match = number
-        start, end = _trim(text, match.end(), end)
+        start, end = trim_span(text, match.end(), end)
         trimmed = True
     return start, end
 
@@ -586,7 +580,7 @@ def page_furniture(pages: Sequence[str]) -> list[list[tuple[int, int]]]:
         while pos <= len(page):
             nl = page.find("\n", pos)
             line_end = len(page) if nl < 0 else nl
-            s, e = _trim(page, pos, line_end)
+            s, e = trim_span(page, pos, line_end)
             if s < e:
                 lines.append((s, e))
             if nl < 0:
