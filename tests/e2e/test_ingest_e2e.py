@@ -32,7 +32,6 @@ BAD = {
     "corrupt": ("broken.pdf", corrupt_pdf(), "pdf_corrupt",
                 "the PDF is damaged or not a PDF and could not be opened; upload the original "
                 "file again"),
-    "docx_bomb": ("bomb.docx", docx_bomb(), "docx_too_large", "it may be a zip bomb"),
 }
 
 
@@ -90,6 +89,19 @@ def test_bad_file_gets_its_own_message_and_the_job_goes_on(client: httpx.Client,
     markdown = client.get(f"/v1/jobs/{job['id']}/result",
                           headers={"Accept": "text/markdown"}).text
     assert f"- {name}: not read: " in markdown and f"(`{code}`)" in markdown
+
+
+def test_a_zip_bomb_is_refused_at_intake_and_nothing_is_queued(client: httpx.Client) -> None:
+    # The archive is measured while it streams, before any job exists: one bomb refuses the
+    # whole submission with the file's name, rather than a job that fails later in a worker.
+    resp = client.post("/v1/jobs", data={"matter": "m-bomb"}, files=[
+        ("files", ("services.txt", GOOD, "text/plain")),
+        ("files", ("bomb.docx", docx_bomb(), "application/octet-stream"))])
+    assert resp.status_code == 413, resp.text
+    assert resp.headers["content-type"].startswith("application/problem+json")
+    detail = resp.json()["detail"]
+    assert "bomb.docx" in detail and "zip bomb" in detail
+    assert client.get("/v1/jobs", params={"matter": "m-bomb"}).json()["data"] == []
 
 
 def test_a_job_of_bad_files_only_fails_with_the_reason(client: httpx.Client) -> None:
