@@ -23,5 +23,5 @@ def word_budget(length: str | int | None, document_words: int, profile: str) -> 
         return length
     base = _SCALE * max(document_words, 1) ** _EXPONENT
     factor = PROFILE_FACTOR.get(profile, 1.0) * LENGTH_FACTOR.get(length or "standard", 1.0)
-    # A summary is never longer than a third of what it summarizes.
-    return int(max(FLOOR, min(round(base * factor), max(FLOOR, document_words // 3))))
+    # A summary is never longer than half of what it summarizes.
+    return int(max(FLOOR, min(round(base * factor), max(FLOOR, document_words // 2))))

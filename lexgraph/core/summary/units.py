@@ -21,7 +21,8 @@ _WORD = re.compile(r"[A-Za-z]{2,}")
 # part of the document starts; the caption names what its sentences are about.
 _PART = re.compile(
     r"^[ \t]*(?:#{1,6}[ \t]+)?((?:SECTION|SEC\.|Section|Sec\.|ARTICLE|Article)[ \t]+"
-    r"[\dIVXLC]+[A-Za-z]?\.?[^\n]{0,160}|\d{1,2}\.[ \t]+[A-Z][^\n]{2,80})$",
+    r"[\dIVXLC]+[A-Za-z]?(?:\.|[ \t]*[-\u2013\u2014:]|[ \t]*$)[^\n]{0,160}"
+    r"|\d{1,2}\.[ \t]+[A-Z][^\n]{2,80})$",
     re.MULTILINE,
 )
 _NUMERAL_LINE = re.compile(r"(?:[IVXLC]{1,5}|[A-Z]|\d{1,2})\.[ \t]*\n\s*(?=[A-Z])")
