@@ -26,7 +26,7 @@ from lexgraph.core.pii import Pseudonymizer, PseudonymMap, get_detector, scan_pi
 from lexgraph.core.retrieval import Retriever
 from lexgraph.core.summary import ComplianceFinding, ComplianceReport, Section, load_profiles
 from lexgraph.core.summary.citations import check_key_terms, cite, verify
-from lexgraph.core.summary.compose import compose_extractive
+from lexgraph.core.summary.compose import Composed, compose_extractive
 from lexgraph.core.summary.length import DEFAULT_LENGTH
 from lexgraph.core.summary.policy import check_policy
 from lexgraph.core.summary.render import render_summary
@@ -217,11 +217,14 @@ def retrieve(state: JobState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
                                      admissible=_model_passages(state))
         tool = SearchPassagesTool(screened, {d["id"]: d["filename"] for d in state["inputs"]})
         kit = _kit(ctx, state, ledger)
-        facts = _facts(ctx, state, profile.name, sources)
+        reading = _contract_reading(ctx, profile.name, sources, _pages(state))
+        facts = _facts(ctx, state, reading.key_terms if reading else [])
         with guarded(ctx.guard, _audit(ctx, state, audit), job_id=state["job_id"]):
             plan = kit.retrieve(tool, facts)
-        for key, ids in _clause_chunks(ctx, profile.name, sources).items():
-            plan[key] = list(dict.fromkeys([*ids, *plan.get(key, [])]))
+        # The chunks of the clauses the finder classified join the sections they belong to.
+        for section in reading.sections if reading else []:
+            ids = [c.chunk_id for st in section.statements for c in st.citations]
+            plan[section.key] = list(dict.fromkeys([*ids, *plan.get(section.key, [])]))
         for key, ids in plan.items():
             if key in retrieved:
                 picked = [i for i in ids if i in sources]
@@ -259,8 +262,9 @@ def summarize(state: JobState, runtime: Runtime[GraphContext]) -> dict[str, Any]
     ledger = UsageLedger()
     kit = _kit(ctx, state, ledger)
     sources = _source_passages(state)
-    terms = _contract_terms(ctx, profile.name, sources, _pages(state))
-    facts = _facts(ctx, state, profile.name, sources, terms)
+    reading = _contract_reading(ctx, profile.name, sources, _pages(state))
+    terms = reading.key_terms if reading else []
+    facts = _facts(ctx, state, terms)
     with guarded(ctx.guard, _audit(ctx, state, []), job_id=state["job_id"]):
         draft = kit.summarize({k: [passages[i] for i in ids if i in passages]
                                for k, ids in retrieved.items()}, findings, facts)
@@ -283,33 +287,22 @@ def summarize(state: JobState, runtime: Runtime[GraphContext]) -> dict[str, Any]
             "revisions": state.get("revisions", 0) + (1 if state.get("compliance") else 0)}
 
 
-def _contract_terms(ctx: GraphContext, profile: str, sources: Mapping[str, Passage],
-                    pages: Mapping[str, Sequence[str]] | None = None) -> list[KeyTerm]:
+def _contract_reading(ctx: GraphContext, profile: str, sources: Mapping[str, Passage],
+                      pages: Mapping[str, Sequence[str]]) -> Composed | None:
+    """The contract as the clause finder reads it (classified clauses by section, key
+    terms); None for other profiles."""
     finder = _clause_finder(ctx, profile)
     if finder is None:
-        return []
+        return None
     return compose_extractive(load_profiles()[profile], list(sources.values()),
-                              finder=finder, pages=pages).key_terms
+                              finder=finder, pages=pages)
 
 
-def _clause_chunks(ctx: GraphContext, profile: str, sources: Mapping[str, Passage]
-                   ) -> dict[str, list[str]]:
-    """The chunks of the clauses the finder classified, per section they belong to."""
-    finder = _clause_finder(ctx, profile)
-    if finder is None:
-        return {}
-    composed = compose_extractive(load_profiles()[profile], list(sources.values()),
-                                  finder=finder)
-    return {s.key: [c.chunk_id for st in s.statements for c in st.citations]
-            for s in composed.sections}
-
-
-def _facts(ctx: GraphContext, state: JobState, profile: str, sources: Mapping[str, Passage],
-           terms: Sequence[KeyTerm] | None = None) -> list[dict[str, str]]:
+def _facts(ctx: GraphContext, state: JobState, terms: Sequence[KeyTerm]
+           ) -> list[dict[str, str]]:
     """Key terms as grounded facts for the agents: label, value and the chunk stating it.
     Values pass through the job's pseudonymizer, so a model never reads a name in clear."""
-    found = [t for t in (terms if terms is not None
-                         else _contract_terms(ctx, profile, sources)) if t.found]
+    found = [t for t in terms if t.found]
     if not found:
         return []
     pmap = PseudonymMap.from_state(state["pii"]) if state.get("pii") else PseudonymMap()

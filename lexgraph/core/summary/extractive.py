@@ -8,45 +8,22 @@ so every statement is its own citation.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from lexgraph.core.embeddings.base import Embedder
 from lexgraph.core.ingest.chunking import sentence_spans
 from lexgraph.core.summary.profiles import Profile
-from lexgraph.core.summary.schema import Citation, Section, Statement
-from lexgraph.core.summary.units import statement_units
+from lexgraph.core.summary.schema import Section
+from lexgraph.core.summary.units import Unit, statement_units
 from lexgraph.core.vectorstore.base import Passage
 
 
-@dataclass(frozen=True)
-class Candidate:
-    passage: Passage
-    start: int  # offsets inside passage.text
-    end: int
-
-    @property
-    def text(self) -> str:
-        return self.passage.text[self.start:self.end]
-
-    def citation(self) -> Citation:
-        p = self.passage
-        return Citation(chunk_id=p.id, document_id=p.document_id, document=p.document,
-                        page=p.page, start=p.start + self.start, end=p.start + self.end,
-                        quote=self.text)
-
-    @property
-    def order(self) -> tuple[str, int, int]:
-        return (self.passage.id.rsplit(":", 2)[0], self.passage.page, self.passage.start
-                + self.start)
-
-
-def candidates(passages: Sequence[Passage]) -> list[Candidate]:
+def candidates(passages: Sequence[Passage]) -> list[Unit]:
     """Sentences worth stating on their own: complete sentences and enumerated items of each
     passage (never a heading, fragment, address block or boilerplate; see
     ``core.summary.units``)."""
-    return [Candidate(u.passage, u.start, u.end) for u in statement_units(passages)]
+    return statement_units(passages)
 
 
 def summarize_extractive(profile: Profile, retrieved: Mapping[str, Sequence[Passage]],
@@ -59,7 +36,7 @@ def summarize_extractive(profile: Profile, retrieved: Mapping[str, Sequence[Pass
     takes its most relevant, least redundant sentences.
     """
     seen: set[tuple[str, int]] = set()
-    pool: list[Candidate] = []
+    pool: list[Unit] = []
     for spec in profile.sections:
         for c in candidates(retrieved.get(spec.key, ())):
             if (c.passage.id, c.start) not in seen:
@@ -69,7 +46,7 @@ def summarize_extractive(profile: Profile, retrieved: Mapping[str, Sequence[Pass
     vectors = np.zeros((0, 0), dtype=np.float32)
     relevance = np.zeros((0, 0), dtype=np.float32)
     if pool:
-        vectors = embedder.embed([c.text for c in pool])
+        vectors = embedder.embed([c.quote for c in pool])
         queries = np.stack([embedder.embed_query(spec.query) for spec in profile.sections])
         relevance = vectors @ queries.T
         for i, row in enumerate(relevance):
@@ -90,10 +67,10 @@ def summarize_extractive(profile: Profile, retrieved: Mapping[str, Sequence[Pass
                 if score > best_score:
                     best_i, best_score = i, score
             picks.append(best_i)
-        chosen = sorted((pool[i] for i in picks), key=lambda c: c.order)
+        chosen = sorted((pool[i] for i in picks),
+                        key=lambda c: (c.passage.document_id, c.passage.page, c.base + c.start))
         sections.append(Section(key=spec.key, title=spec.title, statements=[
-            Statement(text=" ".join(c.text.split()), citations=[c.citation()], support=1.0)
-            for c in chosen
+            c.statement() for c in chosen
         ]))
     return sections
 
