@@ -18,7 +18,7 @@ from lexgraph.core.errors import NotFound
 from lexgraph.core.jobs.intake import Submission, UploadedDocument
 from lexgraph.core.jobs.store import JobStore
 from lexgraph.core.storage.blobs import LocalBlobStore
-from lexgraph.core.tracing import NoopTracer, Tracer, root_run_id
+from lexgraph.core.tracing import NoopTracer, Tracer, feedback_id, root_run_id
 from lexgraph.core.tracing.langsmith_tracer import LangSmithTracer
 from tests.langsmith_server import LangSmithRecorder, langsmith_server, silent_server
 
@@ -126,6 +126,32 @@ def test_feedback_answers_within_seconds_when_langsmith_never_does(
             tracer.flush()
             store.engine.dispose()
             langsmith.configure(client=None, enabled=None, project_name=None)
+
+
+def test_feedback_sent_on_a_background_retry_is_marked_sent(
+        traced: JobStore, recorder: LangSmithRecorder) -> None:
+    tracer = traced.tracer
+    assert isinstance(tracer, LangSmithTracer)
+    tracer.feedback_wait = 0.5
+    tracer.feedback_retries = (0.5, 0.5)
+    # The first POST /feedback hangs past the request's wait and is then dropped; the retry
+    # reaches a LangSmith that answers.
+    recorder.stall_seconds = 1.5
+    recorder.stall["/feedback"] = 1
+    _, who = traced.create_key("acme")
+    job_id = traced.submit(who, SUBMISSION, None).job_id
+    given = traced.add_feedback(who, job_id, score=1.0, comment="Fine.")
+    assert given["sent_to_langsmith"] is False
+    with traced.sessions() as s:
+        assert s.execute(select(JobFeedback.sent)).scalar_one() is False
+
+    def stored_sent() -> bool:
+        with traced.sessions() as s:
+            return bool(s.execute(select(JobFeedback.sent)).scalar_one())
+
+    assert _wait(stored_sent)
+    [sent] = recorder.feedback
+    assert sent["run_id"] == given["run_id"] and sent["id"] == str(feedback_id(given["id"]))
 
 
 def test_without_tracing_jobs_have_no_trace_and_feedback_stays_home(

@@ -40,6 +40,7 @@ from lexgraph.core.errors import (
     UserError,
 )
 from lexgraph.core.ids import id_floor, new_id
+from lexgraph.core.jobs import result_cache
 from lexgraph.core.jobs.events import emit
 from lexgraph.core.jobs.intake import PreparedDocument, Submission, validate
 from lexgraph.core.jobs.usage import UsageStore
@@ -69,6 +70,8 @@ class SubmitOutcome:
     body: dict[str, Any]
     replayed: bool
     job_id: str
+    # Set when an earlier job's result answered the submission: nothing is left to queue.
+    cached_from: str | None = None
 
 
 def hash_key(key: str) -> str:
@@ -114,6 +117,7 @@ class JobStore:
         # deleted, database reset) the job insert fails on the foreign key and the lookup is
         # redone (see _create_job).
         self._matter_ids: dict[tuple[str, str], str] = {}
+        self.pipeline_version = result_cache.PipelineVersions(settings)
 
     # Tenants and keys ---------------------------------------------------------------------
 
@@ -345,15 +349,27 @@ class JobStore:
                     keys: list[str], idempotency_key: str | None) -> SubmitOutcome:
         now = utcnow()
         job_id = new_id("job")
+        cache_key = result_cache.cache_key(who.tenant_id, sub, prepared, self.pipeline_version())
         opened = self._open_trace(job_id, who, sub, prepared, now)
         with self.sessions.begin() as s:
             matter_id = self._matter_id(s, who.tenant_id, sub.matter)
+            # Looked up in the transaction that stores the job: a source deleted meanwhile
+            # takes its result row with it, and nothing is copied from it.
+            found = (result_cache.find(s, who.tenant_id, cache_key)
+                     if sub.cache and self.settings.result_cache else None)
+            if found is not None:
+                opened = None  # nothing runs, so there is no run to trace
             job_row = dict(id=job_id, tenant_id=who.tenant_id, matter_id=matter_id,
                            status=JobStatus.queued.value, profile=sub.profile,
                            instructions=sub.instructions, webhook_url=sub.webhook_url,
                            length=str(parse_length(sub.length)), progress=0.0,
                            attempts=0, created_at=now, updated_at=now, dispatched_at=now,
-                           trace=opened.trace.to_state() if opened is not None else None)
+                           trace=opened.trace.to_state() if opened is not None else None,
+                           cache_key=cache_key, cached_from=None)
+            if found is not None:
+                job_row.update(status=JobStatus.succeeded.value, progress=1.0, stage="done",
+                               started_at=now, finished_at=now, cache_key=None,
+                               cached_from=found.job_id)
             doc_rows = [
                 dict(id=new_id("doc"), job_id=job_id, position=i, filename=d.filename,
                      media_type=d.media_type, size=len(d.data), sha256=d.sha256,
@@ -366,6 +382,13 @@ class JobStore:
             s.execute(insert(cast(Table, Job.__table__)), job_row)
             s.execute(insert(cast(Table, Document.__table__)), doc_rows)
             emit(s, job_id, who.tenant_id, "job.queued", status="queued")
+            if found is not None:
+                copied, markdown = result_cache.copy_for(found, job_id,
+                                                         [row["id"] for row in doc_rows])
+                s.execute(insert(cast(Table, Result.__table__)),
+                          dict(job_id=job_id, body=copied, markdown=markdown, created_at=now))
+                emit(s, job_id, who.tenant_id, "job.completed", status="succeeded",
+                     cached_from=found.job_id)
             job = Job(**job_row)
             job.documents = [Document(**row) for row in doc_rows]
             body = job_resource(job, matter_name=sub.matter,
@@ -380,7 +403,8 @@ class JobStore:
         self._remember_matter(who.tenant_id, sub.matter, matter_id)
         if opened is not None:
             opened.post()  # only once the job exists: a rolled-back job leaves no run behind
-        return SubmitOutcome(202, headers, body, False, job_id)
+        return SubmitOutcome(202, headers, body, False, job_id,
+                             found.job_id if found is not None else None)
 
     def _open_trace(self, job_id: str, who: Principal, sub: Submission,
                     prepared: list[PreparedDocument], now: datetime) -> OpenedJob | None:
@@ -488,11 +512,18 @@ class JobStore:
                               key=key, score=score, comment=comment, correction=correction,
                               sent=False, created_at=utcnow())
             s.add(row)
-        sent = self.tracer.feedback(trace, key=key, score=score, comment=comment,
-                                    correction=correction, feedback_id=feedback_id(row.id))
-        if sent:
+        row_id = row.id
+
+        def mark_sent() -> None:
             with self.sessions.begin() as s:
-                s.execute(update(JobFeedback).where(JobFeedback.id == row.id).values(sent=True))
+                s.execute(update(JobFeedback).where(JobFeedback.id == row_id).values(sent=True))
+
+        # A send that succeeds only on a background retry marks the row then.
+        sent = self.tracer.feedback(trace, key=key, score=score, comment=comment,
+                                    correction=correction, feedback_id=feedback_id(row.id),
+                                    on_sent=mark_sent)
+        if sent:
+            mark_sent()
         return {"id": row.id, "object": "feedback", "job_id": job_id, "key": key,
                 "score": score, "comment": comment, "correction": correction,
                 "sent_to_langsmith": sent, "run_id": trace.run_id if trace else None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -147,8 +147,13 @@ class Tracer(Protocol):
 
     def feedback(self, trace: JobTrace | None, *, key: str, score: float,
                  comment: str | None, correction: str | None,
-                 feedback_id: uuid.UUID | None = None) -> bool:
-        """Attach feedback to the job's root run; True when it was handed to the client."""
+                 feedback_id: uuid.UUID | None = None,
+                 on_sent: Callable[[], None] | None = None) -> bool:
+        """Attach feedback to the job's root run; True when it was handed to the client.
+
+        When this returns False and a later attempt in the background does send it,
+        ``on_sent`` is called then (from another thread), so a stored record can say so.
+        """
         ...
 
     def flush(self) -> None:

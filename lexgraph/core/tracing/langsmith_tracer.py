@@ -23,7 +23,7 @@ import threading
 import time
 import uuid
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
@@ -375,7 +375,8 @@ class LangSmithTracer:
 
     def feedback(self, trace: JobTrace | None, *, key: str, score: float,
                  comment: str | None, correction: str | None,
-                 feedback_id: uuid.UUID | None = None) -> bool:
+                 feedback_id: uuid.UUID | None = None,
+                 on_sent: Callable[[], None] | None = None) -> bool:
         if trace is None:
             return False
         if self.content == "redacted":
@@ -393,19 +394,38 @@ class LangSmithTracer:
                     "feedback_id": feedback_id or uuid.uuid4()}
         # The attempt runs beside the request, which waits for it only so long: the SDK may
         # make more than one call (its server information first), each with its own timeout.
+        # Whichever side comes second under the lock reports the success: the request when
+        # the attempt finished in time, ``on_sent`` when it finished after the answer went.
         outcome: list[bool] = []
+        answered = [False]
+        lock = threading.Lock()
         done = threading.Event()
+
+        def delivered() -> None:
+            if on_sent is None:
+                return
+            try:
+                on_sent()
+            except Exception:
+                log.warning("could not record that feedback on %s was sent",
+                            feedback["run_id"], exc_info=True)
 
         def attempt() -> None:
             sent = self._send_feedback(feedback)
-            outcome.append(sent)
+            with lock:
+                outcome.append(sent)
+                late = answered[0]
             done.set()
-            if not sent:
-                self._retry_feedback(feedback, 0)
+            if sent and late:
+                delivered()
+            elif not sent:
+                self._retry_feedback(feedback, 0, delivered)
 
         threading.Thread(target=attempt, daemon=True, name="langsmith-feedback").start()
         done.wait(self.feedback_wait)
-        return bool(outcome and outcome[0])
+        with lock:
+            answered[0] = True
+            return bool(outcome and outcome[0])
 
     def _send_feedback(self, feedback: Mapping[str, Any]) -> bool:
         options: dict[str, Any] = {}
@@ -433,14 +453,17 @@ class LangSmithTracer:
             return False
         return True
 
-    def _retry_feedback(self, feedback: Mapping[str, Any], attempt: int) -> None:
+    def _retry_feedback(self, feedback: Mapping[str, Any], attempt: int,
+                        delivered: Callable[[], None]) -> None:
         if attempt >= len(self.feedback_retries):
             log.warning("gave up sending feedback on %s to LangSmith", feedback["run_id"])
             return
 
         def again() -> None:
-            if not self._send_feedback(feedback):
-                self._retry_feedback(feedback, attempt + 1)
+            if self._send_feedback(feedback):
+                delivered()
+            else:
+                self._retry_feedback(feedback, attempt + 1, delivered)
 
         timer = threading.Timer(self.feedback_retries[attempt], again)
         timer.daemon = True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -65,7 +65,8 @@ class NoopTracer:
 
     def feedback(self, trace: JobTrace | None, *, key: str, score: float,
                  comment: str | None, correction: str | None,
-                 feedback_id: uuid.UUID | None = None) -> bool:
+                 feedback_id: uuid.UUID | None = None,
+                 on_sent: Callable[[], None] | None = None) -> bool:
         return False
 
     def flush(self) -> None:
