@@ -254,9 +254,16 @@ def _operation(method: str, path: str, op: dict[str, Any], lines: list[str]) -> 
     body = op.get("requestBody")
     if body:
         lines += ["Request body" + (" (required)" if body.get("required") else "") + ":", ""]
+        inline = []
         for media, content in body.get("content", {}).items():
-            lines.append(f"- `{media}`: {schema_text(content.get('schema', {}))}")
+            schema = content.get("schema", {})
+            lines.append(f"- `{media}`: {schema_text(schema)}")
+            if "$ref" not in schema and schema.get("properties"):
+                inline.append((media, schema))
         lines.append("")
+        for media, schema in inline:
+            lines += [f"Fields of the `{media}` body:", ""]
+            _properties(schema, lines)
     responses = op.get("responses", {})
     if responses:
         lines += ["| Status | Meaning | Body |", "|---|---|---|"]
@@ -268,22 +275,25 @@ def _operation(method: str, path: str, op: dict[str, Any], lines: list[str]) -> 
         lines.append("")
 
 
+def _properties(schema: dict[str, Any], lines: list[str]) -> None:
+    required = set(schema.get("required", []))
+    lines += ["| Field | Type | Required | Meaning |", "|---|---|---|---|"]
+    for field, sub in schema.get("properties", {}).items():
+        meaning = cell(sub.get("description", ""))
+        extra = _constraints(sub)
+        if extra:
+            meaning = f"{meaning} ({extra})" if meaning else extra
+        lines.append(f"| `{field}` | {schema_text(sub)} | "
+                     f"{'yes' if field in required else 'no'} | {meaning} |")
+    lines.append("")
+
+
 def _schema_section(name: str, schema: dict[str, Any], lines: list[str]) -> None:
     lines += [f"### {name}", ""]
     if schema.get("description"):
         lines += [" ".join(schema["description"].split()), ""]
-    properties = schema.get("properties", {})
-    required = set(schema.get("required", []))
-    if properties:
-        lines += ["| Field | Type | Required | Meaning |", "|---|---|---|---|"]
-        for field, sub in properties.items():
-            meaning = cell(sub.get("description", ""))
-            extra = _constraints(sub)
-            if extra:
-                meaning = f"{meaning} ({extra})" if meaning else extra
-            lines.append(f"| `{field}` | {schema_text(sub)} | "
-                         f"{'yes' if field in required else 'no'} | {meaning} |")
-        lines.append("")
+    if schema.get("properties"):
+        _properties(schema, lines)
     elif schema.get("type") not in (None, "object"):
         lines += [f"{schema_text({k: v for k, v in schema.items() if k != 'title'})}", ""]
 
@@ -298,8 +308,9 @@ def api_page() -> str:
         "",
         f"{info.get('title', 'lexgraph')} {info.get('version', '')}, OpenAPI "
         f"{document.get('openapi', '')}. This page is rendered from the OpenAPI document",
-        "[`openapi.json`](openapi.json), the same one a running server publishes at",
-        "`/openapi.json` and shows at `/docs`. How to use the API is in the",
+        ("[`openapi.json`](openapi.json)" if OPENAPI_DOCUMENT.exists() else "of the app") + ",",
+        "the same one a running server publishes at `/openapi.json` and shows at `/docs`.",
+        "How to use the API is in the",
         "[integrators' guide](../guides/integrators.md); its errors are described under",
         "[Errors](../guides/integrators.md#errors).",
         "",
