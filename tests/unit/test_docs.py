@@ -6,6 +6,7 @@ When a generated page is stale, ``.venv/bin/python docs/generate.py`` rewrites i
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import os
 import re
@@ -157,6 +158,41 @@ def test_readme_links_point_at_files_that_exist(readme: str) -> None:
             continue
         path = (ROOT / target.split("#", 1)[0]).resolve()
         assert path.exists(), f"README links to {target}, which does not exist"
+
+
+# --- the client examples ------------------------------------------------------------------
+
+_PYTHON_BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
+
+
+def _client_examples() -> list[tuple[str, str]]:
+    sources = [README, *sorted(DOCS.rglob("*.md"))]
+    return [(str(path.relative_to(ROOT)), block) for path in sources
+            for block in _PYTHON_BLOCK.findall(path.read_text(encoding="utf-8"))
+            if "lexgraph.client" in block]
+
+
+@pytest.mark.parametrize("where, code", _client_examples())
+def test_client_examples_call_what_the_client_has(where: str, code: str) -> None:
+    """Every name an example imports exists, and every ``lg.method(...)`` call names a method
+    of ``Client`` with keywords its signature accepts."""
+    import ast
+    import inspect
+
+    client = importlib.import_module("lexgraph.client")
+    tree = ast.parse(code.replace("...", "x"), filename=where)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "lexgraph.client":
+            for alias in node.names:
+                assert hasattr(client, alias.name), f"{where}: lexgraph.client has no {alias.name}"
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == "lg"):
+            method = getattr(client.Client, node.func.attr, None)
+            assert method is not None, f"{where}: Client has no method {node.func.attr}"
+            accepted = inspect.signature(method).parameters
+            for keyword in node.keywords:
+                assert keyword.arg in accepted, \
+                    f"{where}: Client.{node.func.attr} takes no {keyword.arg}="
 
 
 # --- the site -------------------------------------------------------------------------------
