@@ -35,7 +35,9 @@ from lexgraph.core.summary.length import (
 )
 from lexgraph.core.validation import check_json_depth
 
-FORM_FIELDS = {"matter", "profile", "instructions", "webhook_url", "length"}
+FORM_FIELDS = {"matter", "profile", "instructions", "webhook_url", "length", "cache"}
+# The multipart spellings of the ``cache`` flag (JSON sends a boolean).
+_FLAGS = {"true": True, "1": True, "false": False, "0": False}
 FILE_FIELD = "files"
 # Room for unknown or repeated fields, so the client hears which field is wrong instead of a
 # bare "too many fields"; still bounded, because every field is held in memory.
@@ -80,6 +82,8 @@ class JobCreate(BaseModel):
     length: Annotated[str | int, BeforeValidator(_length),
                       WithJsonSchema(LENGTH_SCHEMA)] = DEFAULT_LENGTH
     documents: list[DocumentIn] = Field(min_length=1)
+    cache: bool = Field(True, description="false: run the job even when an identical earlier "
+                        "job's result could answer it at once.")
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -129,7 +133,8 @@ def _from_json(body: bytes) -> Submission:
                                              "message": "not valid base64"}]) from None
         docs.append(UploadedDocument(doc.filename, payload, doc.media_type))
     return Submission(matter=data.matter, profile=data.profile, instructions=data.instructions,
-                      webhook_url=data.webhook_url, documents=docs, length=data.length)
+                      webhook_url=data.webhook_url, documents=docs, length=data.length,
+                      cache=data.cache)
 
 
 def _multipart_error(message: str, settings: Settings, part_limit: int) -> UserError:
@@ -178,10 +183,14 @@ async def _from_multipart(request: Request, settings: Settings) -> Submission:
             docs.append(UploadedDocument(item.filename or "", await item.read(),
                                          item.content_type))
         profile = fields.get("profile") or "general"
+        cache = _FLAGS.get((fields.get("cache") or "true").strip().lower())
+        if cache is None:
+            raise Unprocessable("field 'cache' must be true or false",
+                                errors=[{"field": "cache", "message": "true or false"}])
         return Submission(matter=fields.get("matter", ""), profile=profile,
                           instructions=fields.get("instructions") or None,
                           webhook_url=fields.get("webhook_url") or None, documents=docs,
-                          length=fields.get("length") or None)
+                          length=fields.get("length") or None, cache=cache)
     finally:
         await form.close()
 

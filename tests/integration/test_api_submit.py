@@ -29,7 +29,7 @@ from tests.integration.conftest import (
 )
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-EXPECTED_FIELDS = "expected files and instructions, length, matter, profile, webhook_url"
+EXPECTED_FIELDS = "expected files and cache, instructions, length, matter, profile, webhook_url"
 
 
 # Accepted ----------------------------------------------------------------------------------

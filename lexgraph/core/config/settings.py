@@ -99,6 +99,12 @@ class Settings(BaseSettings):
         24.0, ge=24.0,
         description="How long an Idempotency-Key and its stored response are kept (at least 24 h).",
     )
+    result_cache: bool = Field(
+        True,
+        description="Answer a submission identical to an earlier succeeded job of the same "
+        "tenant (same matter, profile, options, documents, models and policies) from that "
+        "job's result at once, billed zero tokens; a request may opt out with `cache: false`.",
+    )
 
     # Webhooks and the live event stream.
     webhook_retry_schedule: str = Field(
@@ -523,6 +529,30 @@ class Settings(BaseSettings):
     langsmith_ui_url: str | None = Field(
         None, description="Base URL of the LangSmith UI for trace links when the project is "
         "looked up; default: derived from LANGSMITH_ENDPOINT."
+    )
+
+    # Operations: logs and Prometheus metrics (docs/operators/metrics.md).
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Log lines of the API and workers: `text`, or `json` (one object "
+        "a line with job id, tenant, node, attempt, duration and trace id where known)."
+    )
+    access_log: bool = Field(
+        True, description="Log one line per API request (method, route template, status, "
+        "duration; never the raw path or query)."
+    )
+    metrics_enabled: bool = Field(True, description="Serve Prometheus metrics at the API's "
+                                  "`/metrics`.")
+    metrics_tenant_limit: int = Field(
+        50, ge=0, description="Tenants listed by name in `lexgraph_tenant_jobs` (the busiest); "
+        "the rest are summed as `(other)`."
+    )
+    worker_metrics_port: int = Field(
+        0, ge=0, le=65535, description="Port of each `lexgraph worker`'s Prometheus listener "
+        "(`/metrics`); 0 turns it off."
+    )
+    worker_metrics_host: str = Field(
+        "127.0.0.1", description="Address the workers' metrics listener binds to (`0.0.0.0` "
+        "in a container)."
     )
 
     @field_validator("pii_entities", "pii_phone_regions", mode="after")

@@ -105,6 +105,9 @@ class Job(Base):
     __table_args__ = (
         Index("ix_jobs_tenant_id_desc", "tenant_id", "id"),
         Index("ix_jobs_status_lease", "status", "lease_expires_at"),
+        Index("ix_jobs_tenant_cache_key", "tenant_id", "cache_key",
+              postgresql_where=text("cache_key IS NOT NULL"),
+              sqlite_where=text("cache_key IS NOT NULL")),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -132,6 +135,11 @@ class Job(Base):
     # job, back in the queue, may be sent again.
     outage_retries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     retry_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # What the result depends on (core.jobs.result_cache); a later identical submission of the
+    # tenant is answered from this job's result. Null on a job that was itself answered so.
+    cache_key: Mapped[str | None] = mapped_column(String(64))
+    # The job whose result answered this one, without running it.
+    cached_from: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

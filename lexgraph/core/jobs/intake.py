@@ -41,6 +41,8 @@ class Submission:
     documents: list[UploadedDocument] = field(default_factory=list)
     # As the client sent it; ``validate`` replaces it with the parsed length (None: default).
     length: str | int | None = None
+    # False: run the job even when an identical earlier one could answer it (result_cache).
+    cache: bool = True
 
     def fingerprint(self, prepared: list[PreparedDocument]) -> str:
         """What makes two submissions 'the same request' for Idempotency-Key.
@@ -60,6 +62,8 @@ class Submission:
         length = parse_length(self.length)
         if length != DEFAULT_LENGTH:
             canonical["length"] = length
+        if not self.cache:
+            canonical["cache"] = False
         return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
 
 

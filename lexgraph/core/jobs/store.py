@@ -384,7 +384,7 @@ class JobStore:
             emit(s, job_id, who.tenant_id, "job.queued", status="queued")
             if found is not None:
                 copied, markdown = result_cache.copy_for(found, job_id,
-                                                         [row["id"] for row in doc_rows])
+                                                         [str(row["id"]) for row in doc_rows])
                 s.execute(insert(cast(Table, Result.__table__)),
                           dict(job_id=job_id, body=copied, markdown=markdown, created_at=now))
                 emit(s, job_id, who.tenant_id, "job.completed", status="succeeded",

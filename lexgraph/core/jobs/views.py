@@ -34,6 +34,8 @@ def job_resource(job: Job, matter_name: str | None = None,
         "stage": job.stage,
         "attempts": job.attempts,
         "error": job.error,
+        # The earlier identical job whose result answered this one; null when it ran.
+        "cached_from": job.cached_from,
         # The job's run tree in the LangSmith UI; null when tracing is off.
         "trace_url": (job.trace or {}).get("url"),
         # Tokens of every model call so far, per agent, with the estimated cost.
