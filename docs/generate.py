@@ -54,6 +54,11 @@ def default_cell(value: Any) -> str:
     return f"`{value}`"
 
 
+def field_default(field: Any) -> Any:
+    """A field's default, also when a factory makes it."""
+    return field.get_default(call_default_factory=True)
+
+
 def configuration_page() -> str:
     from lexgraph.core.config.settings import Settings
 
@@ -72,7 +77,7 @@ def configuration_page() -> str:
         "|---|---|---|",
     ]
     for name, field in Settings.model_fields.items():
-        lines.append(f"| `{env_name(name)}` | {default_cell(field.default)} | "
+        lines.append(f"| `{env_name(name)}` | {default_cell(field_default(field))} | "
                      f"{cell(field.description or '')} |")
     lines += [
         "",

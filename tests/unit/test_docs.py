@@ -89,11 +89,11 @@ def test_settings_page_lists_every_field_once_in_order() -> None:
 
 def test_settings_page_defaults_match_the_code() -> None:
     rows = _settings_rows()
-    wrong = {generate.env_name(name): (rows[generate.env_name(name)][0],
-                                       generate.default_cell(field.default))
-             for name, field in Settings.model_fields.items()
-             if generate.env_name(name) in rows
-             and rows[generate.env_name(name)][0] != generate.default_cell(field.default)}
+    wrong = {}
+    for name, field in Settings.model_fields.items():
+        variable, cell = generate.env_name(name), generate.default_cell(generate.field_default(field))
+        if variable in rows and rows[variable][0] != cell:
+            wrong[variable] = (rows[variable][0], cell)
     assert not wrong, f"defaults differ (page, code): {wrong!r}; {REGENERATE}"
 
 
