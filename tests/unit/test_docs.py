@@ -91,7 +91,8 @@ def test_settings_page_defaults_match_the_code() -> None:
     rows = _settings_rows()
     wrong = {}
     for name, field in Settings.model_fields.items():
-        variable, cell = generate.env_name(name), generate.default_cell(generate.field_default(field))
+        variable = generate.env_name(name)
+        cell = generate.default_cell(generate.field_default(field))
         if variable in rows and rows[variable][0] != cell:
             wrong[variable] = (rows[variable][0], cell)
     assert not wrong, f"defaults differ (page, code): {wrong!r}; {REGENERATE}"
