@@ -280,9 +280,24 @@ def _operation(method: str, path: str, op: dict[str, Any], lines: list[str]) -> 
         lines.append("")
 
 
-def _properties(schema: dict[str, Any], lines: list[str]) -> None:
+def _inline_object(schema: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The unnamed object a field holds (itself, or each item of a list), to describe it too."""
+    if schema.get("type") == "array":
+        found = _inline_object(schema.get("items", {}))
+        return (f"[]{found[0]}", found[1]) if found else None
+    for part in schema.get("anyOf", []):
+        found = _inline_object(part)
+        if found:
+            return found
+    if "$ref" not in schema and schema.get("properties"):
+        return "", schema
+    return None
+
+
+def _properties(schema: dict[str, Any], lines: list[str], prefix: str = "") -> None:
     required = set(schema.get("required", []))
     lines += ["| Field | Type | Required | Meaning |", "|---|---|---|---|"]
+    nested = []
     for field, sub in schema.get("properties", {}).items():
         meaning = cell(sub.get("description", ""))
         extra = _constraints(sub)
@@ -290,7 +305,13 @@ def _properties(schema: dict[str, Any], lines: list[str]) -> None:
             meaning = f"{meaning} ({extra})" if meaning else extra
         lines.append(f"| `{field}` | {schema_text(sub)} | "
                      f"{'yes' if field in required else 'no'} | {meaning} |")
+        found = _inline_object(sub)
+        if found:
+            nested.append((f"{prefix}{field}{found[0]}", found[1]))
     lines.append("")
+    for name, inner in nested:
+        lines += [f"Fields of `{name}`:", ""]
+        _properties(inner, lines, prefix=f"{name}.")
 
 
 def _schema_section(name: str, schema: dict[str, Any], lines: list[str]) -> None:
