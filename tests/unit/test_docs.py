@@ -62,8 +62,10 @@ def test_generated_page_is_current(page: str) -> None:
     path = {"configuration": generate.CONFIGURATION_PAGE, "cli": generate.CLI_PAGE,
             "api": generate.API_PAGE}[page]
     expected = generate.pages()[path]()
-    assert path.read_text(encoding="utf-8") == expected, f"{path.relative_to(ROOT)} is stale: " \
-        f"{REGENERATE}"
+    first = ("`lexgraph openapi > docs/reference/openapi.json` when the API changed, then "
+             if page == "api" else "")
+    assert path.read_text(encoding="utf-8") == expected, \
+        f"{path.relative_to(ROOT)} is stale: {first}{REGENERATE}"
 
 
 def _settings_rows() -> dict[str, tuple[str, str]]:
