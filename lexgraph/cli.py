@@ -158,9 +158,18 @@ def api(
     _store(settings)  # migrate once before worker processes start
     # A live event stream lasts as long as its job; without a limit, open streams would hold
     # a shutdown indefinitely. Cut off, they reconnect elsewhere with Last-Event-ID.
-    uvicorn.run("lexgraph.api.app:create_app", factory=True, host=host or settings.api_host,
-                port=port or settings.api_port, workers=workers or settings.api_workers,
-                log_level="warning", access_log=False, timeout_graceful_shutdown=10)
+    processes = workers or settings.api_workers
+    if processes > 1:
+        from lexgraph.core.observability.exposition import use_multiprocess_dir
+
+        # Every process answers /metrics with the sum of all of them (see exposition.py).
+        use_multiprocess_dir(settings.data_dir / "metrics" / "api")
+    # Logging is set up in each server process by the factory (served.py); uvicorn's access
+    # log is replaced by one with route templates instead of raw paths.
+    uvicorn.run("lexgraph.api.served:create_served_app", factory=True,
+                host=host or settings.api_host, port=port or settings.api_port,
+                workers=processes, log_config=None, access_log=False,
+                timeout_graceful_shutdown=10)
 
 
 @app.command()
@@ -195,9 +204,12 @@ def worker(
             raise typer.Exit(2) from None
         console.print(f"model ready: {engine.model}")
         threads = concurrency or settings.inference_concurrency
+    from lexgraph.workers.observe import start_worker_observability
+
+    quiet = start_worker_observability(settings, loglevel)
     celery.worker_main([
         "worker", "-Q", ",".join(wanted), "--pool", "threads",
-        "-c", str(threads), "--loglevel", loglevel,
+        "-c", str(threads), "--loglevel", loglevel, *(["--quiet"] if quiet else []),
         "--without-gossip", "--without-mingle", "--without-heartbeat",
         "-n", f"lexgraph-{'-'.join(wanted)}-{os.getpid()}@%h",
     ])

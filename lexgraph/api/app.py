@@ -10,7 +10,9 @@ from fastapi.staticfiles import StaticFiles
 
 from lexgraph import __version__
 from lexgraph.api import problems
+from lexgraph.api import metrics as api_metrics
 from lexgraph.api.deps import Services
+from lexgraph.api.metrics import RequestMetrics
 from lexgraph.api.routes import (
     docs,
     events,
@@ -30,11 +32,13 @@ from lexgraph.core.db.migrate import upgrade
 from lexgraph.core.jobs.store import JobStore
 from lexgraph.core.jobs.stream import EventFeed
 from lexgraph.core.logsafety import install_secret_scrubbing
+from lexgraph.core.observability.collectors import QueueDepthCollector, TenantJobsCollector
+from lexgraph.core.observability.exposition import build_registry
 from lexgraph.core.storage.blobs import LocalBlobStore
 from lexgraph.core.tracing import configure_tracing
 from lexgraph.core.webhooks import UrlGuard, WebhookStore
 from lexgraph.core.webhooks.ssrf import Resolver
-from lexgraph.workers.celery_app import make_celery
+from lexgraph.workers.celery_app import QUEUES, make_celery
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +70,9 @@ def create_app(settings: Settings | None = None, *,
         app.state.services = Services(settings=settings, store=store, celery=celery,
                                       webhooks=webhooks, events=feed)
         app.state.web = make_web_services(settings, engine, store.blobs)
+        app.state.metrics_registry = build_registry([
+            QueueDepthCollector(celery.connection_for_read, QUEUES),
+            TenantJobsCollector(engine, settings.metrics_tenant_limit)])
         try:
             yield
         finally:
@@ -84,6 +91,10 @@ def create_app(settings: Settings | None = None, *,
     )
     problems.install(app)
     app.add_middleware(RefuseControlCharacters)
+    # Outermost, so refusals by the other middleware are timed and counted too.
+    app.add_middleware(RequestMetrics, log_requests=settings.access_log)
+    if settings.metrics_enabled:
+        app.include_router(api_metrics.router)
     app.include_router(health.router)
     app.include_router(jobs.router)
     app.include_router(events.router)

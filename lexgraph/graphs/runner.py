@@ -14,6 +14,8 @@ from langgraph.types import Command
 from lexgraph.core.errors import JobError
 from lexgraph.core.jobs.lifecycle import ClaimedJob, Lifecycle
 from lexgraph.core.llm.metering import metered
+from lexgraph.core.observability import metrics
+from lexgraph.core.observability.logcontext import log_context
 from lexgraph.core.outages import outage_of
 from lexgraph.core.tracing import JobTrace, continue_trace, get_tracer
 from lexgraph.graphs.builder import PROGRESS
@@ -71,10 +73,13 @@ class JobRunner:
         # Every attempt (first run, resume after a crash or after review) is one child of the
         # job's root run, so the job stays one tree however many workers it took.
         trace = JobTrace.from_state(claimed.trace)
-        with continue_trace(trace.headers if trace else None, f"attempt {claimed.attempt}",
-                            job_id=job_id, attempt=claimed.attempt, worker=owner) as span:
+        with (log_context(job_id=job_id, tenant=claimed.tenant_id, attempt=claimed.attempt,
+                          trace_id=trace.run_id if trace else None),
+              continue_trace(trace.headers if trace else None, f"attempt {claimed.attempt}",
+                             job_id=job_id, attempt=claimed.attempt, worker=owner) as span):
             outcome = self._run_claimed(claimed, owner)
             span.finish({"outcome": outcome})
+        metrics.job_finished(job_id, claimed.profile, outcome)
         if outcome == "succeeded" or outcome.startswith("failed"):
             get_tracer().end_job(trace, "succeeded" if outcome == "succeeded" else "failed",
                                  error=None if outcome == "succeeded" else outcome)
@@ -185,6 +190,7 @@ class JobRunner:
                     if node.startswith("__"):
                         continue  # the interrupt marker, handled below
                     timing = (values or {}).get("timings_ms", {}).get(node)
+                    metrics.node_finished(node, timing)
                     if not self.lifecycle.progress(job.id, owner, stage=node,
                                                    progress=PROGRESS.get(node, 0.0),
                                                    node=node, duration_ms=timing,

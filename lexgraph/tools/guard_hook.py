@@ -46,6 +46,7 @@ from crewai.hooks import (
 
 from lexgraph.core.guard import Guard, GuardDecision, GuardHalted, ToolCall
 from lexgraph.core.guard.cache import sha256_text
+from lexgraph.core.observability import metrics
 from lexgraph.core.prompts import prompt_text
 
 log = logging.getLogger(__name__)
@@ -161,6 +162,7 @@ class GuardScope:
             latency_ms=round((time.perf_counter() - start) * 1e3, 3), error=error,
             job_id=self.job_id, model=decision.model or None, cached=decision.cached,
             content_sha256=sha256_text(content))
+        metrics.guard_decision(record.guard, stage, decision.action)
         if not self._emit(record) and decision.allowed:
             decision = GuardDecision.reject(
                 "the audit sink failed; an unrecorded tool call may not proceed",

@@ -16,6 +16,7 @@ from celery.signals import (
 )
 
 from lexgraph.core.config.settings import Settings
+from lexgraph.core.observability import metrics
 from lexgraph.core.tracing import configure_tracing, get_tracer
 from lexgraph.workers.services import get_services, get_webhook_services, stop_runners
 
@@ -87,6 +88,7 @@ class Sweeper(threading.Thread):
                 # Left for the next interval; sending jobs matters more than tidying.
                 log.warning("the sweep of unreferenced uploads failed", exc_info=True)
         if due:
+            metrics.sweeper_resent(len(due))
             log.info("re-sent %d job(s): %s", len(due), ", ".join(due))
         return due
 

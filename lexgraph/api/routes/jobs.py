@@ -15,6 +15,7 @@ from lexgraph.core.errors import NotAcceptable
 from lexgraph.core.jobs.audit import GuardAuditLog
 from lexgraph.core.jobs.intake import Submission
 from lexgraph.core.jobs.store import Principal, SubmitOutcome
+from lexgraph.core.observability import metrics
 from lexgraph.core.summary.docx_export import DOCX_MEDIA_TYPE, render_docx
 from lexgraph.core.summary.length import LENGTH_SCHEMA
 from lexgraph.core.validation import MAX_INT64
@@ -77,6 +78,8 @@ def _submit_and_dispatch(svc: Services, who: Principal, submission: Submission,
     # One trip to the thread pool for the whole blocking part: each hop costs a GIL hand-off
     # and a wake-up, which under load is a measurable share of a submission (bench/intake.py).
     outcome = svc.store.submit(who, submission, idempotency_key)
+    if not outcome.replayed:
+        metrics.job_submitted(submission.profile)
     if not outcome.replayed:
         try:
             dispatch(svc.celery, outcome.job_id)

@@ -19,6 +19,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from lexgraph.core.llm.base import ChatRequest, ChatResult, LLMClient, TextCompleter, Usage
+from lexgraph.core.observability import metrics
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,8 @@ class MeteredLLM:
         return getattr(self.inner, name)
 
     def _note(self, agent: str, result: ChatResult, started: float) -> None:
+        metrics.llm_call(agent, result.model, result.usage.prompt_tokens,
+                         result.usage.completion_tokens, time.perf_counter() - started)
         scope = _scope.get()
         if scope is None:
             return

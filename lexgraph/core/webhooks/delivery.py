@@ -32,6 +32,7 @@ from lexgraph.core.db.models import (
     utcnow,
 )
 from lexgraph.core.jobs.views import iso
+from lexgraph.core.observability import metrics
 from lexgraph.core.webhooks.signing import signature_header
 from lexgraph.core.webhooks.ssrf import Unresolvable, UnsafeUrl, UrlGuard
 from lexgraph.core.webhooks.store import ensure_signing_secret, valid_secrets
@@ -57,6 +58,7 @@ class Claim:
     secrets: list[str]
     endpoint_id: str | None
     retry_step: int
+    event_at: datetime | None = None  # when the event happened, for the delivery lag metric
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,11 @@ class Deliverer:
         claim = self._claim(delivery_id, owner or worker_identity())
         if claim is None:
             return "skipped"
-        return self._finish(claim, self._post(claim))
+        out = self._post(claim)
+        metrics.webhook_attempt(out.status_code, out.duration_ms)
+        outcome = self._finish(claim, out)
+        metrics.webhook_outcome(outcome, claim.event_at)
+        return outcome
 
     # Claim --------------------------------------------------------------------------------
 
@@ -164,7 +170,7 @@ class Deliverer:
             return Claim(delivery_id=delivery_id, attempt_id=attempt_id, owner=owner,
                          webhook_id=row.webhook_id, url=url, body=payload(event),
                          secrets=secrets, endpoint_id=row.endpoint_id,
-                         retry_step=row.retry_step)
+                         retry_step=row.retry_step, event_at=event.created_at)
 
     # The request --------------------------------------------------------------------------
 
