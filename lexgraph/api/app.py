@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from lexgraph import __version__
-from lexgraph.api import problems
 from lexgraph.api import metrics as api_metrics
+from lexgraph.api import problems
 from lexgraph.api.deps import Services
 from lexgraph.api.metrics import RequestMetrics
 from lexgraph.api.routes import (
