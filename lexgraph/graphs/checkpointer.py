@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,3 +41,15 @@ def open_checkpointer(url: str) -> tuple[Any, Any]:
         pg_saver.setup()
         return pg_saver, pool.close
     raise ConfigError(f"unsupported checkpoint URL {url.split(':', 1)[0]!r}")
+
+
+def forget_threads(url: str, thread_ids: Sequence[str]) -> None:
+    """Remove every checkpoint and pending write of the given threads (one per job id)."""
+    if not thread_ids:
+        return
+    saver, close = open_checkpointer(url)
+    try:
+        for thread_id in thread_ids:
+            saver.delete_thread(thread_id)
+    finally:
+        close()

@@ -340,7 +340,9 @@ class LlmUsage(Base):
     )
 
     id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True)
-    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    # No foreign key: the counts are billing records and stay when the job is deleted
+    # (core.jobs.deletion). A row holds no document content, only who spent how much.
+    job_id: Mapped[str] = mapped_column(String(40))
     tenant_id: Mapped[str] = mapped_column(String(40))
     agent: Mapped[str] = mapped_column(String(120))
     model: Mapped[str] = mapped_column(String(200))
@@ -372,4 +374,25 @@ class GuardAudit(Base):
     latency_ms: Mapped[float] = mapped_column(Float)
     content_sha256: Mapped[str] = mapped_column(String(64))
     cached: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DataDeletion(Base):
+    """A job's or a matter's data deleted on request: who asked, when, and what went.
+
+    Never the deleted content: job ids, counts and, for a matter, its id. A second request for
+    the same target is answered from this row."""
+
+    __tablename__ = "data_deletions"
+    __table_args__ = (Index("ix_data_deletions_target", "tenant_id", "kind", "target"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    key_id: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(16))  # job | matter
+    # The job id, or for a matter the SHA-256 of its name: names can themselves be personal.
+    target: Mapped[str] = mapped_column(String(64))
+    jobs: Mapped[list[Any]] = mapped_column(JSONType)
+    documents: Mapped[int] = mapped_column(Integer)
+    blobs_removed: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
