@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ScalarSelect, select
 from sqlalchemy.orm import Session
 
 from lexgraph import __version__
@@ -118,20 +118,23 @@ class CachedResult:
     markdown: str
 
 
-def find(s: Session, tenant_id: str, key: str) -> CachedResult | None:
-    """The newest of the tenant's succeeded jobs with this key that still has its result."""
-    row = s.execute(
-        select(Job.id, Result.body, Result.markdown)
-        .join(Result, Result.job_id == Job.id)
-        .where(Job.tenant_id == tenant_id, Job.cache_key == key,
-               Job.status == JobStatus.succeeded.value)
-        .order_by(Job.id.desc()).limit(1)
-    ).first()
+def source(tenant_id: str, key: str) -> ScalarSelect[Any]:
+    """The id of the tenant's newest succeeded job with this key that still has its result,
+    as a scalar subquery: the submission asks it in the statement that checks its key."""
+    return (select(Job.id).join(Result, Result.job_id == Job.id)
+            .where(Job.tenant_id == tenant_id, Job.cache_key == key,
+                   Job.status == JobStatus.succeeded.value)
+            .order_by(Job.id.desc()).limit(1).scalar_subquery())
+
+
+def load(s: Session, job_id: str) -> CachedResult | None:
+    """The result and document ids of the job ``source`` named, or None if it is gone."""
+    row = s.execute(select(Result.body, Result.markdown).where(Result.job_id == job_id)).first()
     if row is None:
         return None
-    documents = list(s.execute(select(Document.id).where(Document.job_id == row.id)
+    documents = list(s.execute(select(Document.id).where(Document.job_id == job_id)
                                .order_by(Document.position)).scalars())
-    return CachedResult(row.id, documents, row.body, row.markdown)
+    return CachedResult(job_id, documents, row.body, row.markdown)
 
 
 def copy_for(found: CachedResult, job_id: str,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, delete, func, insert, select, update
+from sqlalchemy import Engine, Table, delete, func, insert, null, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -118,6 +118,9 @@ class JobStore:
         # redone (see _create_job).
         self._matter_ids: dict[tuple[str, str], str] = {}
         self.pipeline_version = result_cache.PipelineVersions(settings)
+        # SHA-256 of a key -> its tenant, for keys this process has verified. Only the
+        # submission path reads it, and its transaction checks the key again (_admit).
+        self._known_keys: dict[str, Principal] = {}
 
     # Tenants and keys ---------------------------------------------------------------------
 
@@ -158,15 +161,26 @@ class JobStore:
             raise Unauthorized("send 'Authorization: Bearer <API key>'")
         # Every API request starts here: one autocommit read on a plain connection spares the
         # BEGIN and ROLLBACK round trips (and the ORM session) that a transaction would cost.
+        digest = hash_key(key)
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             row = conn.execute(
                 select(ApiKey.id, ApiKey.tenant_id, Tenant.name, ApiKey.revoked_at, ApiKey.admin)
                 .join(Tenant, Tenant.id == ApiKey.tenant_id)
-                .where(ApiKey.key_hash == hash_key(key))
+                .where(ApiKey.key_hash == digest)
             ).first()
         if row is None or row.revoked_at is not None:
+            self._known_keys.pop(digest, None)
             raise Unauthorized("the API key is not valid; create one with 'lexgraph keys create'")
-        return Principal(row.tenant_id, row.name, row.id, bool(row.admin))
+        who = Principal(row.tenant_id, row.name, row.id, bool(row.admin))
+        if len(self._known_keys) >= 10_000:
+            self._known_keys.clear()
+        self._known_keys[digest] = who
+        return who
+
+    def known_key(self, digest: str) -> Principal | None:
+        """The tenant of a key this process verified before, without asking the database;
+        only for ``submit``, which checks the key in its own transaction."""
+        return self._known_keys.get(digest)
 
     def revocation_marker(self) -> tuple[int, str | None]:
         """Changes whenever a key is revoked: how many are, and the latest time one was."""
@@ -352,11 +366,11 @@ class JobStore:
         cache_key = result_cache.cache_key(who.tenant_id, sub, prepared, self.pipeline_version())
         opened = self._open_trace(job_id, who, sub, prepared, now)
         with self.sessions.begin() as s:
-            matter_id = self._matter_id(s, who.tenant_id, sub.matter)
             # Looked up in the transaction that stores the job: a source deleted meanwhile
             # takes its result row with it, and nothing is copied from it.
-            found = (result_cache.find(s, who.tenant_id, cache_key)
-                     if sub.cache and self.settings.result_cache else None)
+            found = self._admit(s, who, cache_key,
+                                look=sub.cache and self.settings.result_cache)
+            matter_id = self._matter_id(s, who.tenant_id, sub.matter)
             if found is not None:
                 opened = None  # nothing runs, so there is no run to trace
             job_row = dict(id=job_id, tenant_id=who.tenant_id, matter_id=matter_id,
@@ -405,6 +419,19 @@ class JobStore:
             opened.post()  # only once the job exists: a rolled-back job leaves no run behind
         return SubmitOutcome(202, headers, body, False, job_id,
                              found.job_id if found is not None else None)
+
+    def _admit(self, s: Session, who: Principal, cache_key: str,
+               look: bool) -> result_cache.CachedResult | None:
+        """Refuse a key revoked since it was verified, and find the job whose result answers
+        this submission, in one statement of the submission's transaction."""
+        source = result_cache.source(who.tenant_id, cache_key) if look else null()
+        row = s.execute(select(ApiKey.id, source).where(
+            ApiKey.id == who.key_id, ApiKey.revoked_at.is_(None))).first()
+        if row is None:
+            self._known_keys = {k: p for k, p in self._known_keys.items()
+                                if p.key_id != who.key_id}
+            raise Unauthorized("the API key is not valid; create one with 'lexgraph keys create'")
+        return result_cache.load(s, row[1]) if row[1] is not None else None
 
     def _open_trace(self, job_id: str, who: Principal, sub: Submission,
                     prepared: list[PreparedDocument], now: datetime) -> OpenedJob | None:
