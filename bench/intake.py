@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import json
 import os
@@ -88,7 +89,7 @@ def drop_database(name: str) -> None:
 CLAIM = "lexgraph:test-claim"
 # Where the server keeps its state: always chosen by the benchmark, never inherited.
 PLACEMENT = {"LEXGRAPH_DATABASE_URL", "LEXGRAPH_BROKER_URL", "LEXGRAPH_DATA_DIR",
-             "LEXGRAPH_BLOB_DIR", "LEXGRAPH_CHECKPOINT_URL"}
+             "LEXGRAPH_BLOB_DIR", "LEXGRAPH_CHECKPOINT_URL", "LEXGRAPH_CHECKPOINT_KEY"}
 
 
 def claim_redis_db() -> tuple[Any, str, str]:
@@ -368,7 +369,6 @@ def verify(db_url: str, redis_client: Any, claim: str, expected: int) -> list[st
 
 def _missing_messages(db_url: str, redis_client: Any) -> list[str]:
     """Which jobs have no message in the queue, and what else the Redis database holds."""
-    import base64
 
     import psycopg
 
@@ -547,7 +547,8 @@ def main() -> int:
         env.setdefault("LEXGRAPH_TENANT_SUBMISSIONS_PER_MINUTE", "0")
         env.setdefault("LEXGRAPH_TENANT_MAX_QUEUED_JOBS", "0")
         env.update(LEXGRAPH_DATABASE_URL=db_url, LEXGRAPH_BROKER_URL=broker_url,
-                   LEXGRAPH_DATA_DIR=str(data_dir))
+                   LEXGRAPH_DATA_DIR=str(data_dir),
+                   LEXGRAPH_CHECKPOINT_KEY=base64.b64encode(secrets.token_bytes(32)).decode())
         tuning = {k: v for k, v in sorted(env.items())
                   if k.startswith("LEXGRAPH_") and k not in PLACEMENT}
         settings = Settings(data_dir=data_dir, database_url=db_url, broker_url=broker_url)
