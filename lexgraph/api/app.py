@@ -9,11 +9,12 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from lexgraph import __version__
+from lexgraph.api import contract, problems
 from lexgraph.api import metrics as api_metrics
-from lexgraph.api import problems
 from lexgraph.api.deps import Services
 from lexgraph.api.metrics import RequestMetrics
 from lexgraph.api.routes import (
+    deletion,
     docs,
     events,
     health,
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None, *,
         redoc_url=None,
     )
     problems.install(app)
+    contract.install(app)
     app.add_middleware(RefuseControlCharacters)
     # Outermost, so refusals by the other middleware are timed and counted too.
     app.add_middleware(RequestMetrics, log_requests=settings.access_log)
@@ -97,6 +99,7 @@ def create_app(settings: Settings | None = None, *,
         app.include_router(api_metrics.router)
     app.include_router(health.router)
     app.include_router(jobs.router)
+    app.include_router(deletion.router)
     app.include_router(events.router)
     app.include_router(webhooks.router)
     app.include_router(sources.router)

@@ -44,12 +44,23 @@ FILE_FIELD = "files"
 MAX_FORM_FIELDS = 32
 
 
+# An absolute http(s) URL; which hosts are allowed is for the server to say.
+WEBHOOK_URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\x00-\x20\x7f-\x9f]+$"
+# Standard base64 with its padding: what ``base64.b64decode(validate=True)`` takes.
+BASE64_PATTERN = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+
+
 class DocumentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # The schema says what _one_body checks: a text or a base64 content, not both.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"oneOf": [
+        {"required": ["text"], "properties": {"text": {"type": "string"},
+                                              "content_base64": {"type": "null"}}},
+        {"required": ["content_base64"], "properties": {"content_base64": {"type": "string"},
+                                                        "text": {"type": "null"}}}]})
 
     filename: Line = Field(min_length=1, max_length=400)
     text: str | None = None
-    content_base64: str | None = None
+    content_base64: str | None = Field(None, json_schema_extra={"pattern": BASE64_PATTERN})
     media_type: Line | None = Field(None, max_length=200)
 
     @model_validator(mode="after")
@@ -78,7 +89,7 @@ class JobCreate(BaseModel):
     matter: Line = Field(min_length=1, max_length=200)
     profile: Literal["contract", "court_opinion", "legislation", "general"] = "general"
     instructions: Text | None = None
-    webhook_url: Line | None = None
+    webhook_url: Line | None = Field(None, json_schema_extra={"pattern": WEBHOOK_URL_PATTERN})
     length: Annotated[str | int, BeforeValidator(_length),
                       WithJsonSchema(LENGTH_SCHEMA)] = DEFAULT_LENGTH
     documents: list[DocumentIn] = Field(min_length=1)

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import unquote_to_bytes
 
-from pydantic import AfterValidator
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from lexgraph.api.problems import problem
@@ -31,10 +32,31 @@ def _text(value: str) -> str:
     return value
 
 
+# The same refusals as regular expressions, for the OpenAPI document: a client generated from
+# it, or a fuzzer, knows which strings are refused before sending them.
+LINE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+# What RefuseControlCharacters refuses in a path or a query string.
+URL_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+
+
+class Documented:
+    """Adds ``pattern`` to a string's JSON schema, keeping its other constraints."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+
+    def __get_pydantic_json_schema__(self, core_schema: CoreSchema,
+                                     handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema: dict[str, Any] = handler(core_schema)
+        schema["pattern"] = self.pattern
+        return schema
+
+
 # A one-line value stored as text: a name, an id, a URL, a description.
-Line = Annotated[str, AfterValidator(_line)]
+Line = Annotated[str, AfterValidator(_line), Documented(LINE_PATTERN)]
 # Free text stored as is: instructions, comments, corrections.
-Text = Annotated[str, AfterValidator(_text)]
+Text = Annotated[str, AfterValidator(_text), Documented(TEXT_PATTERN)]
 
 
 class RefuseControlCharacters:

@@ -6,13 +6,16 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from lexgraph.api import models
+from lexgraph.api.contract import errors
 from lexgraph.api.deps import ServicesDep
 from lexgraph.api.problems import RETRY_AFTER_SECONDS, problem
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", summary="The process is up")
+@router.get("/healthz", summary="The process is up", operation_id="getHealth",
+            response_model=models.Health, responses=errors(400, authenticated=False))
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -35,7 +38,9 @@ def _probe_all(svc: Any) -> dict[str, str]:
     return checks
 
 
-@router.get("/readyz", summary="Database and broker are reachable, the blob store is writable")
+@router.get("/readyz", summary="Database and broker are reachable, the blob store is writable",
+            operation_id="getReadiness", response_model=models.Readiness,
+            responses=errors(400, 503, authenticated=False))
 async def readyz(svc: ServicesDep) -> JSONResponse:
     # One thread-pool trip for all probes: during an outage every request may be a probe.
     checks = await run_in_threadpool(_probe_all, svc)

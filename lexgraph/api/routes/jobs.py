@@ -5,12 +5,23 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 from starlette.concurrency import run_in_threadpool
 
-from lexgraph.api.deps import PrincipalDep, Services, ServicesDep
-from lexgraph.api.forms import JobCreate, parse_submission
-from lexgraph.api.validation import Line, Text
+from lexgraph.api import models
+from lexgraph.api.contract import errors
+from lexgraph.api.deps import PrincipalDep, Services, ServicesDep, SubmitterDep
+from lexgraph.api.forms import WEBHOOK_URL_PATTERN, JobCreate, parse_submission
+from lexgraph.api.validation import LINE_PATTERN, TEXT_PATTERN, Line, Text
 from lexgraph.core.errors import NotAcceptable
 from lexgraph.core.jobs.audit import GuardAuditLog
 from lexgraph.core.jobs.intake import Submission
@@ -50,15 +61,20 @@ _SUBMIT_BODY = {
                 "schema": {
                     "type": "object",
                     "required": ["matter", "files"],
+                    "additionalProperties": False,
                     "properties": {
-                        "matter": {"type": "string"},
+                        "matter": {"type": "string", "minLength": 1, "maxLength": 200,
+                                   "pattern": LINE_PATTERN},
                         "profile": {"type": "string",
                                     "enum": ["contract", "court_opinion", "legislation",
-                                             "general"]},
-                        "instructions": {"type": "string"},
-                        "webhook_url": {"type": "string", "format": "uri"},
+                                             "general"],
+                                    "default": "general"},
+                        "instructions": {"type": "string", "pattern": TEXT_PATTERN},
+                        "webhook_url": {"type": "string", "format": "uri",
+                                        "pattern": WEBHOOK_URL_PATTERN},
                         "length": LENGTH_SCHEMA,
-                        "files": {"type": "array",
+                        "cache": {"type": "boolean", "default": True},
+                        "files": {"type": "array", "minItems": 1,
                                   "items": {"type": "string", "format": "binary"}},
                     },
                 }
@@ -80,7 +96,8 @@ def _submit_and_dispatch(svc: Services, who: Principal, submission: Submission,
     outcome = svc.store.submit(who, submission, idempotency_key)
     if not outcome.replayed:
         metrics.job_submitted(submission.profile)
-    if not outcome.replayed:
+    # A job answered from an earlier result is already finished: there is nothing to run.
+    if not outcome.replayed and outcome.cached_from is None:
         try:
             dispatch(svc.celery, outcome.job_id)
         except Exception:
@@ -90,13 +107,19 @@ def _submit_and_dispatch(svc: Services, who: Principal, submission: Submission,
     return outcome
 
 
-@router.post("", status_code=202, openapi_extra=_SUBMIT_BODY,
-             summary="Submit a document-summary job")
+@router.post("", status_code=202, openapi_extra=_SUBMIT_BODY, operation_id="submitJob",
+             summary="Submit a document-summary job", response_model=models.Job,
+             response_description="The job, queued; a replay of an Idempotency-Key answers "
+                                  "the first submission's job again.",
+             responses=errors(409, 413, 415, 429))
 async def submit_job(
     request: Request,
     svc: ServicesDep,
-    who: PrincipalDep,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    who: SubmitterDep,
+    idempotency_key: Annotated[str | None, Header(
+        alias="Idempotency-Key", min_length=1, max_length=255,
+        description="Makes a retried submission answer the first one's job instead of "
+                    "creating another (kept 24 hours).")] = None,
 ) -> JSONResponse:
     submission = await parse_submission(request, svc.settings)
     outcome = await run_in_threadpool(_submit_and_dispatch, svc, who, submission,
@@ -107,22 +130,25 @@ async def submit_job(
     return JSONResponse(outcome.body, status_code=outcome.status, headers=headers)
 
 
-@router.get("", summary="List jobs, newest first")
+@router.get("", summary="List jobs, newest first", operation_id="listJobs",
+            response_model=models.JobList, responses=errors())
 async def list_jobs(
     svc: ServicesDep,
     who: PrincipalDep,
-    status: str | None = None,
-    matter: str | None = None,
+    status: models.JobStatusFilter = None,
+    matter: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
-) -> dict[str, Any]:
-    return await run_in_threadpool(svc.store.list_jobs, who, status=status, matter=matter,
-                                   limit=limit, cursor=cursor)
+    cursor: Annotated[str | None, Query(max_length=200, description=(
+        "`next_cursor` of the previous page."))] = None,
+) -> JSONResponse:
+    return JSONResponse(await run_in_threadpool(svc.store.list_jobs, who, status=status,
+                                                matter=matter, limit=limit, cursor=cursor))
 
 
-@router.get("/{job_id}", summary="Get a job")
-async def get_job(job_id: str, svc: ServicesDep, who: PrincipalDep) -> dict[str, Any]:
-    return await run_in_threadpool(svc.store.get_job, who, job_id)
+@router.get("/{job_id}", summary="Get a job", operation_id="getJob", response_model=models.Job,
+            responses=errors(404))
+async def get_job(job_id: str, svc: ServicesDep, who: PrincipalDep) -> JSONResponse:
+    return JSONResponse(await run_in_threadpool(svc.store.get_job, who, job_id))
 
 
 def _accept_q(ranges: list[tuple[str, float]], media_type: str) -> float:
@@ -164,15 +190,22 @@ def _result_format(accept: str | None) -> str:
     return best
 
 
-@router.get("/{job_id}/result",
+@router.get("/{job_id}/result", operation_id="getResult",
             summary="Get a finished job's result (JSON, Markdown or DOCX)",
-            responses={200: {"content": {"application/json": {}, "text/markdown": {},
-                                         DOCX_MEDIA_TYPE: {}}}})
+            response_model=models.JobResult,
+            responses={200: {"description": "The result in the format Accept asks for.",
+                             "content": {"text/markdown": {"schema": {"type": "string"}},
+                                         DOCX_MEDIA_TYPE: {"schema": {
+                                             "type": "string", "format": "binary"}}}},
+                       **errors(404, 406, 409)})
 async def get_result(
     job_id: str,
     svc: ServicesDep,
     who: PrincipalDep,
-    accept: Annotated[str | None, Header()] = None,
+    accept: Annotated[str | None, Header(
+        description="Picks the format; q-values are honoured and anything else is a 406.",
+        json_schema_extra={"enum": ["application/json", "text/markdown", DOCX_MEDIA_TYPE,
+                                    "*/*"]})] = None,
 ) -> Response:
     wanted = _result_format(accept)
     res = await run_in_threadpool(svc.store.result, who, job_id)
@@ -185,23 +218,29 @@ async def get_result(
     return JSONResponse(res.body)
 
 
-@router.post("/{job_id}/cancel", summary="Cancel a job that has not finished")
-async def cancel_job(job_id: str, svc: ServicesDep, who: PrincipalDep) -> dict[str, Any]:
-    return await run_in_threadpool(svc.store.cancel, who, job_id)
+@router.post("/{job_id}/cancel", summary="Cancel a job that has not finished",
+             operation_id="cancelJob", response_model=models.Job, responses=errors(404, 409))
+async def cancel_job(job_id: str, svc: ServicesDep, who: PrincipalDep) -> JSONResponse:
+    return JSONResponse(await run_in_threadpool(svc.store.cancel, who, job_id))
 
 
-@router.get("/{job_id}/events", summary="The job's events, oldest first")
+@router.get("/{job_id}/events", summary="The job's events, oldest first",
+            operation_id="listJobEvents", response_model=models.JobEventList,
+            responses=errors(404))
 async def job_events(
     job_id: str,
     svc: ServicesDep,
     who: PrincipalDep,
     after: Annotated[int, Query(ge=0, le=MAX_INT64)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> dict[str, Any]:
-    return await run_in_threadpool(svc.store.events, who, job_id, after=after, limit=limit)
+) -> JSONResponse:
+    return JSONResponse(await run_in_threadpool(svc.store.events, who, job_id, after=after,
+                                                limit=limit))
 
 
-@router.get("/{job_id}/audit", summary="The job's guard decisions, oldest first")
+@router.get("/{job_id}/audit", summary="The job's guard decisions, oldest first",
+            operation_id="getJobAudit", response_model=models.GuardDecisionList,
+            responses=errors(404))
 async def job_audit(
     job_id: str,
     svc: ServicesDep,
@@ -209,24 +248,40 @@ async def job_audit(
     after: Annotated[int, Query(ge=0, le=MAX_INT64)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     stage: Literal["document", "call", "result"] | None = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
     """Every screening of the job's document chunks, agent tool calls and tool results: verdict,
     categories, reason, guard, model, latency, cache hit and the SHA-256 of what was
     screened (never the text)."""
     log_ = GuardAuditLog(svc.store.engine)
-    return await run_in_threadpool(log_.list, who.tenant_id, job_id, after=after, limit=limit,
-                                   stage=stage)
+    return JSONResponse(await run_in_threadpool(log_.list, who.tenant_id, job_id, after=after,
+                                                limit=limit, stage=stage))
+
+
+def _json_integer(value: Any) -> Any:
+    # A JSON number with no fraction (3 or 3.0) is an integer to JSON Schema; a string is not.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+JsonInteger = Annotated[int, BeforeValidator(_json_integer)]
 
 
 class ReviewEdit(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # The schema says what _one_change checks: a new text, or delete true.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"oneOf": [
+        {"required": ["text"], "properties": {"text": {"type": "string"},
+                                              "delete": {"const": False}}},
+        {"required": ["delete"], "properties": {"delete": {"const": True},
+                                                "text": {"type": "null"}}}]})
 
     section: Line = Field(min_length=1, max_length=200,
                           description="Section key, e.g. `payment`.")
-    index: int = Field(ge=0, le=100_000, description="Statement index within the section.")
+    index: JsonInteger = Field(ge=0, le=100_000,
+                             description="Statement index within the section.")
     text: Text | None = Field(None, min_length=1, max_length=4000,
                              description="New wording; the statement keeps its citations.")
-    delete: bool = Field(False, description="Remove the statement instead.")
+    delete: StrictBool = Field(False, description="Remove the statement instead.")
 
     @model_validator(mode="after")
     def _one_change(self) -> ReviewEdit:
@@ -236,7 +291,11 @@ class ReviewEdit(BaseModel):
 
 
 class ReviewDecision(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # The schema says what _edits_match_action checks: edits with "edit", and only then.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "if": {"properties": {"action": {"const": "edit"}}},
+        "then": {"required": ["edits"], "properties": {"edits": {"minItems": 1}}},
+        "else": {"properties": {"edits": {"maxItems": 0}}}})
 
     action: Literal["approve", "edit", "reject"]
     edits: list[ReviewEdit] = Field(default_factory=list)
@@ -263,16 +322,19 @@ def _review_and_dispatch(svc: Services, who: Principal, job_id: str,
     return job
 
 
-@router.post("/{job_id}/review", summary="Approve, edit or reject a job waiting for review")
+@router.post("/{job_id}/review", summary="Approve, edit or reject a job waiting for review",
+             operation_id="reviewJob", tags=["reviews"], response_model=models.Job,
+             responses=errors(404, 409))
 async def review_job(job_id: str, decision: ReviewDecision, svc: ServicesDep,
-                     who: PrincipalDep) -> dict[str, Any]:
-    return await run_in_threadpool(_review_and_dispatch, svc, who, job_id, decision)
+                     who: PrincipalDep) -> JSONResponse:
+    return JSONResponse(await run_in_threadpool(_review_and_dispatch, svc, who, job_id,
+                                                decision))
 
 
 class FeedbackCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    score: float = Field(ge=0, le=1, allow_inf_nan=False,
+    score: StrictFloat = Field(ge=0, le=1, allow_inf_nan=False,
                          description="The reviewer's judgement of the result, 0 (wrong) to 1 "
                          "(right).")
     comment: Text | None = Field(None, max_length=4000, description="Why, in a few words.")
@@ -280,9 +342,11 @@ class FeedbackCreate(BaseModel):
                                    description="What the summary should have said.")
 
 
-@router.post("/{job_id}/feedback", status_code=201,
-             summary="Leave a reviewer's feedback on a job (also sent to its LangSmith trace)")
+@router.post("/{job_id}/feedback", status_code=201, operation_id="createFeedback",
+             summary="Leave a reviewer's feedback on a job (also sent to its LangSmith trace)",
+             tags=["reviews"], response_model=models.Feedback, responses=errors(404))
 async def job_feedback(job_id: str, feedback: FeedbackCreate, svc: ServicesDep,
-                       who: PrincipalDep) -> dict[str, Any]:
-    return await run_in_threadpool(svc.store.add_feedback, who, job_id, score=feedback.score,
-                                   comment=feedback.comment, correction=feedback.correction)
+                       who: PrincipalDep) -> JSONResponse:
+    return JSONResponse(await run_in_threadpool(
+        svc.store.add_feedback, who, job_id, score=feedback.score, comment=feedback.comment,
+        correction=feedback.correction), status_code=201)

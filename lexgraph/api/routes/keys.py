@@ -7,13 +7,15 @@ others within a second (api/deps.py KeyCache).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from starlette.concurrency import run_in_threadpool
 
+from lexgraph.api import models
+from lexgraph.api.contract import errors
 from lexgraph.api.deps import PrincipalDep, ServicesDep
 from lexgraph.core.errors import Forbidden
 from lexgraph.core.jobs.keys import Keys
@@ -35,17 +37,19 @@ AdminDep = Annotated[Principal, Depends(admin)]
 class KeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    admin: bool = Field(False, description="Whether the new key may manage keys too.")
+    admin: StrictBool = Field(False, description="Whether the new key may manage keys too.")
 
 
-@router.get("", summary="List the tenant's API keys (admin keys only)")
-async def list_keys(svc: ServicesDep, who: AdminDep) -> dict[str, Any]:
+@router.get("", summary="List the tenant's API keys (admin keys only)", operation_id="listKeys",
+            response_model=models.ApiKeyList, responses=errors(403))
+async def list_keys(svc: ServicesDep, who: AdminDep) -> JSONResponse:
     data = await run_in_threadpool(Keys(svc.store).list, who.tenant_id)
-    return {"object": "list", "data": data}
+    return JSONResponse({"object": "list", "data": data})
 
 
-@router.post("", status_code=201,
-             summary="Create an API key for the tenant; the key is returned only here")
+@router.post("", status_code=201, operation_id="createKey",
+             summary="Create an API key for the tenant; the key is returned only here",
+             response_model=models.CreatedApiKey, responses=errors(403))
 async def create_key(body: KeyCreate, svc: ServicesDep, who: AdminDep) -> JSONResponse:
     key, made = await run_in_threadpool(svc.store.create_key, who.tenant_name, admin=body.admin)
     listed = await run_in_threadpool(Keys(svc.store).list, who.tenant_id)
@@ -53,16 +57,18 @@ async def create_key(body: KeyCreate, svc: ServicesDep, who: AdminDep) -> JSONRe
     return JSONResponse({**resource, "key": key}, status_code=201)
 
 
-@router.post("/{key_id}/revoke",
-             summary="Revoke an API key at once; its web sessions end with it")
-async def revoke_key(key_id: str, svc: ServicesDep, who: AdminDep) -> dict[str, Any]:
+@router.post("/{key_id}/revoke", operation_id="revokeKey",
+             summary="Revoke an API key at once; its web sessions end with it",
+             response_model=models.ApiKey, responses=errors(403, 404))
+async def revoke_key(key_id: str, svc: ServicesDep, who: AdminDep) -> JSONResponse:
     revoked = await run_in_threadpool(Keys(svc.store).revoke, key_id, who.tenant_id)
     svc.keys.evict(revoked.key_hash)
-    return revoked.resource
+    return JSONResponse(revoked.resource)
 
 
-@router.post("/{key_id}/rotate", status_code=201,
-             summary="Replace an API key: a new key with the same rights, the old one revoked")
+@router.post("/{key_id}/rotate", status_code=201, operation_id="rotateKey",
+             summary="Replace an API key: a new key with the same rights, the old one revoked",
+             response_model=models.RotatedApiKey, responses=errors(403, 404))
 async def rotate_key(key_id: str, svc: ServicesDep, who: AdminDep) -> JSONResponse:
     key, created, revoked = await run_in_threadpool(Keys(svc.store).rotate, key_id,
                                                     who.tenant_id)

@@ -6,24 +6,30 @@ in its page.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from lexgraph.api import models
+from lexgraph.api.contract import errors
 from lexgraph.api.deps import PrincipalDep
 from lexgraph.api.web_deps import WebServices, web_services
+from lexgraph.core.validation import MAX_INT64
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
 
 @router.get("/{job_id}/documents/{document_id}/pages/{page}",
-            summary="One page of a job's document, as extracted (citations index into it)")
+            summary="One page of a job's document, as extracted (citations index into it)",
+            operation_id="getDocumentPage", response_model=models.DocumentPage,
+            responses=errors(404))
 async def document_page(job_id: str, document_id: str,
-                        page: Annotated[int, Path(ge=1)], request: Request,
-                        who: PrincipalDep) -> dict[str, Any]:
+                        page: Annotated[int, Path(ge=1, le=MAX_INT64)], request: Request,
+                        who: PrincipalDep) -> JSONResponse:
     web: WebServices = web_services(request)
     found = await run_in_threadpool(web.sources.page, who.tenant_id, job_id, document_id, page)
-    return {"object": "document_page", "job_id": found.job_id,
-            "document_id": found.document_id, "document": found.document,
-            "page": found.page, "pages": found.pages, "text": found.text}
+    return JSONResponse({"object": "document_page", "job_id": found.job_id,
+                         "document_id": found.document_id, "document": found.document,
+                         "page": found.page, "pages": found.pages, "text": found.text})
