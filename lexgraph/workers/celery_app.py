@@ -25,6 +25,7 @@ def make_celery(settings: Settings) -> Celery:
         transport: str | None = "lexgraph.workers.redis_transport:Transport"
     else:
         transport = None
+        options["polling_interval"] = settings.broker_poll_interval_seconds
     app.conf.update(
         broker_transport=transport,
         task_queues=[Queue(name) for name in QUEUES],

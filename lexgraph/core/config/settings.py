@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -49,10 +50,23 @@ class Settings(BaseSettings):
         description="Celery broker; default: SQLite through kombu's sqla transport. "
         "Production: redis://host:6379/0",
     )
+    broker_poll_interval_seconds: float = Field(
+        0.05, gt=0, le=10,
+        description="SQL broker only (the embedded default): how often an idle worker looks "
+        "for a new message. kombu's own 1 s made every hop of a job wait half a second on "
+        "average; Redis pushes messages and ignores this.",
+    )
     checkpoint_url: str | None = Field(
         None,
         description="Where LangGraph checkpoints go; default: beside the jobs database "
         "(a separate SQLite file embedded, the same PostgreSQL database in production).",
+    )
+    checkpoint_key: SecretStr | None = Field(
+        None,
+        description="Key that encrypts LangGraph checkpoints at rest (AES-256-GCM; they hold "
+        "the pseudonym map): 32 bytes in base64, e.g. from `openssl rand -base64 32`. Required "
+        "with a PostgreSQL database, where every API and worker process needs the same one; "
+        "default embedded: a random key kept in data_dir/checkpoint.key.",
     )
     blob_dir: Path | None = Field(None, description="Uploaded originals; default data_dir/blobs.")
 
@@ -284,6 +298,23 @@ class Settings(BaseSettings):
     )
     embedding_batch_size: int = Field(
         32, ge=1, le=1024, description="Texts per embedding batch (per request for `openai`)."
+    )
+    embedding_runtime: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "onnx-int8",
+        description="`local` only: what runs the model. `torch` (sentence-transformers); "
+        "`onnx`: ONNX Runtime on the same weights, exported once into "
+        "embedding_cache_dir; `onnx-int8`: the same with int8 dynamic quantization "
+        "(measured in bench/README.md: faster on CPUs at equal search and summary quality).",
+    )
+    embedding_threads: int = Field(
+        0, ge=0, le=256,
+        description="`local` only: threads one embedding call may use; 0 leaves it to the "
+        "runtime (one per core).",
+    )
+    embedding_cache_dir: Path | None = Field(
+        None, description="Where the ONNX export of the local model is kept (named after "
+        "the weights, so any number of data dirs share one); default "
+        "$XDG_CACHE_HOME/lexgraph, else ~/.cache/lexgraph.",
     )
     vector_store: Literal["lancedb", "weaviate"] = Field(
         "lancedb",
@@ -598,6 +629,13 @@ class Settings(BaseSettings):
     @property
     def resolved_vector_dir(self) -> Path:
         return (self.vector_dir or self.data_dir / "vectors").expanduser().resolve()
+
+    @property
+    def resolved_embedding_cache_dir(self) -> Path:
+        if self.embedding_cache_dir is not None:
+            return self.embedding_cache_dir.expanduser().resolve()
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        return (Path(base) / "lexgraph").expanduser().resolve()
 
     @property
     def pii_entity_list(self) -> tuple[str, ...]:

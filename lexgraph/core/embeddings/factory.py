@@ -11,7 +11,10 @@ def make_embedder(settings: Settings) -> Embedder:
     if settings.embedding_backend == "local":
         from lexgraph.core.embeddings.local import LocalEmbedder
 
-        return LocalEmbedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
+        return LocalEmbedder(settings.embedding_model, batch_size=settings.embedding_batch_size,
+                             runtime=settings.embedding_runtime,
+                             cache_dir=settings.resolved_embedding_cache_dir,
+                             threads=settings.embedding_threads)
     if not settings.embedding_url:
         raise ConfigError("LEXGRAPH_EMBEDDING_BACKEND=openai needs LEXGRAPH_EMBEDDING_URL, "
                           "the base URL of an OpenAI-compatible embeddings server")

