@@ -188,6 +188,10 @@ def worker(
                                  param_hint="--queues")
     settings = get_settings()
     celery = make_celery(settings)
+    # First, so the model-loading notices below are JSON lines too when asked for.
+    from lexgraph.workers.observe import start_worker_observability
+
+    quiet = start_worker_observability(settings, loglevel)
     threads = concurrency or settings.worker_concurrency
     if "inference" in wanted:
         from lexgraph.core.errors import LexgraphError
@@ -204,12 +208,10 @@ def worker(
             raise typer.Exit(2) from None
         console.print(f"model ready: {engine.model}")
         threads = concurrency or settings.inference_concurrency
-    from lexgraph.workers.observe import start_worker_observability
-
-    quiet = start_worker_observability(settings, loglevel)
     celery.worker_main([
+        *(["--quiet"] if quiet else []),  # celery's own option, before the sub-command
         "worker", "-Q", ",".join(wanted), "--pool", "threads",
-        "-c", str(threads), "--loglevel", loglevel, *(["--quiet"] if quiet else []),
+        "-c", str(threads), "--loglevel", loglevel,
         "--without-gossip", "--without-mingle", "--without-heartbeat",
         "-n", f"lexgraph-{'-'.join(wanted)}-{os.getpid()}@%h",
     ])

@@ -191,6 +191,8 @@ class JobRunner:
                         continue  # the interrupt marker, handled below
                     timing = (values or {}).get("timings_ms", {}).get(node)
                     metrics.node_finished(node, timing)
+                    log.info("job %s: %s done", job.id, node,
+                             extra={"node": node, "duration_ms": timing})
                     if not self.lifecycle.progress(job.id, owner, stage=node,
                                                    progress=PROGRESS.get(node, 0.0),
                                                    node=node, duration_ms=timing,

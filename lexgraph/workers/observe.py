@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
+import threading
+from types import TracebackType
 from typing import Any
 
 from celery.signals import setup_logging
@@ -10,11 +15,40 @@ from lexgraph.core.config.settings import Settings
 from lexgraph.core.observability.exposition import build_registry, start_listener
 from lexgraph.core.observability.jsonlog import configure_logging
 
+log = logging.getLogger("lexgraph.worker")
+
 
 def _keep_our_logging(**_: Any) -> None:
     # A receiver on setup_logging tells Celery to leave logging alone: its own handlers
     # would print plain-text lines beside the JSON ones.
     return None
+
+
+def _lines_as_records(fd: int, name: str) -> None:
+    """Celery writes some notices ("Warm shutdown") straight to file descriptors 1 and 2,
+    around logging, and the CLI prints progress there: each line becomes a record instead,
+    so both streams stay JSON. Records go to a copy of the original stderr, so this never
+    feeds itself."""
+    read_fd, write_fd = os.pipe()
+    os.dup2(write_fd, fd)
+    os.close(write_fd)
+    logger = logging.getLogger(name)
+
+    def pump() -> None:
+        with os.fdopen(read_fd, "rb") as pipe:
+            for raw in pipe:
+                text = raw.decode("utf-8", "replace").strip()
+                if text:
+                    logger.info(text)
+
+    threading.Thread(target=pump, daemon=True, name=f"lexgraph-{name}").start()
+
+
+def _log_uncaught(kind: type[BaseException], value: BaseException,
+                  tb: TracebackType | None) -> None:
+    # Written by the handler itself: a crash's traceback must not wait on the pump thread,
+    # which may not run again before the process ends.
+    log.critical("uncaught %s", kind.__name__, exc_info=(kind, value, tb))
 
 
 def start_worker_observability(settings: Settings, loglevel: str) -> bool:
@@ -26,6 +60,10 @@ def start_worker_observability(settings: Settings, loglevel: str) -> bool:
                        build_registry())
     if settings.log_format != "json":
         return False
-    configure_logging("json", loglevel.upper())
+    stream = os.fdopen(os.dup(2), "w", buffering=1, encoding="utf-8", errors="replace")
+    configure_logging("json", loglevel.upper(), stream=stream)
     setup_logging.connect(_keep_our_logging, weak=False)
+    _lines_as_records(1, "lexgraph.stdout")
+    _lines_as_records(2, "lexgraph.stderr")
+    sys.excepthook = _log_uncaught
     return True

@@ -14,7 +14,7 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 from lexgraph.core.logsafety import SecretLogFilter, install_secret_scrubbing
 from lexgraph.core.observability.logcontext import current_fields
@@ -63,12 +63,13 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
-def configure_logging(fmt: str, level: str | int = logging.INFO) -> None:
-    """Send every logger's records through one stderr handler on the root logger: JSON lines
-    for ``fmt == "json"``, plain text otherwise. Replaces earlier handlers on the root, so a
-    second call (a test, the CLI starting a server) does not double the lines."""
+def configure_logging(fmt: str, level: str | int = logging.INFO,
+                      stream: TextIO | None = None) -> None:
+    """Send every logger's records through one handler on the root logger (``stream``,
+    default stderr): JSON lines for ``fmt == "json"``, plain text otherwise. Replaces earlier
+    handlers on the root, so a second call does not double the lines."""
     install_secret_scrubbing()
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(SecretLogFilter())
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(
         "%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -77,6 +78,8 @@ def configure_logging(fmt: str, level: str | int = logging.INFO) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    # Library warnings become records too, instead of bare lines on stderr.
+    logging.captureWarnings(True)
     # Servers' own loggers propagate to the root instead of writing in their own format.
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "celery"):
         logger = logging.getLogger(name)
