@@ -78,21 +78,27 @@ class Services:
         self.keys = KeyCache(self.settings.api_key_cache_seconds)
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
+    # async, though it only reads an attribute: FastAPI runs a plain ``def`` dependency in the
+    # thread pool, a hand-off per request that costs more than everything else it does.
     svc: Services = request.app.state.services
     return svc
+
+
+def bearer_token(authorization: str | None) -> str:
+    if authorization is None:
+        raise Unauthorized("send 'Authorization: Bearer <API key>'")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("the Authorization header must be 'Bearer <API key>'")
+    return token.strip()
 
 
 async def principal(
     svc: Annotated[Services, Depends(services)],
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Principal:
-    if authorization is None:
-        raise Unauthorized("send 'Authorization: Bearer <API key>'")
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("the Authorization header must be 'Bearer <API key>'")
-    token = token.strip()
+    token = bearer_token(authorization)
     if svc.keys.ttl <= 0:
         return await run_in_threadpool(svc.store.authenticate, token)
     digest = hash_key(token)
@@ -105,5 +111,20 @@ async def principal(
     return who
 
 
+async def submitter(
+    svc: Annotated[Services, Depends(services)],
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Principal:
+    """The caller of a job submission. A key this process has verified before is taken
+    without a query: the submission's own transaction refuses it if it has been revoked since
+    (``JobStore.submit``), so revocation stays immediate and nothing is written for it."""
+    token = bearer_token(authorization)
+    who = svc.store.known_key(hash_key(token))
+    if who is None:
+        who = await run_in_threadpool(svc.store.authenticate, token)
+    return who
+
+
 ServicesDep = Annotated[Services, Depends(services)]
 PrincipalDep = Annotated[Principal, Depends(principal)]
+SubmitterDep = Annotated[Principal, Depends(submitter)]

@@ -118,9 +118,10 @@ class CachedResult:
     markdown: str
 
 
-def source(tenant_id: str, key: str) -> ScalarSelect[Any]:
+def source(tenant_id: Any, key: Any) -> ScalarSelect[Any]:
     """The id of the tenant's newest succeeded job with this key that still has its result,
-    as a scalar subquery: the submission asks it in the statement that checks its key."""
+    as a scalar subquery: the submission asks it in the statement that checks its key.
+    ``tenant_id`` and ``key`` are values or bound parameters."""
     return (select(Job.id).join(Result, Result.job_id == Job.id)
             .where(Job.tenant_id == tenant_id, Job.cache_key == key,
                    Job.status == JobStatus.succeeded.value)

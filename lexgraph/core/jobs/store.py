@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, delete, func, insert, null, select, update
+from sqlalchemy import Engine, Table, bindparam, delete, func, insert, null, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -52,6 +52,16 @@ from lexgraph.core.validation import check_line
 
 log = logging.getLogger(__name__)
 KEY_PREFIX = "lxg_"
+# The submission's statements, built once: building and keying a statement costs more CPU
+# than PostgreSQL spends running it.
+_INSERT_JOB = insert(cast(Table, Job.__table__))
+_INSERT_DOCUMENTS = insert(cast(Table, Document.__table__))
+_INSERT_RESULT = insert(cast(Table, Result.__table__))
+_INSERT_EVENT = insert(cast(Table, JobEvent.__table__))
+_ADMIT_KEY = (ApiKey.id == bindparam("key_id"), ApiKey.revoked_at.is_(None))
+_ADMIT = select(ApiKey.id, null()).where(*_ADMIT_KEY)
+_ADMIT_AND_LOOK = select(ApiKey.id, result_cache.source(
+    bindparam("tenant_id"), bindparam("cache_key"))).where(*_ADMIT_KEY)
 _JOB_ID = re.compile(r"job_[0-9a-z]{26}")
 
 
@@ -393,16 +403,22 @@ class JobStore:
             # Core inserts rather than the unit of work: on the submission hot path its
             # bookkeeping costs more CPU than the rows. ``job`` stays transient; it only
             # renders the response.
-            s.execute(insert(cast(Table, Job.__table__)), job_row)
-            s.execute(insert(cast(Table, Document.__table__)), doc_rows)
-            emit(s, job_id, who.tenant_id, "job.queued", status="queued")
+            # The events go in as rows too, in this transaction (the outbox convention).
+            conn = s.connection()
+            conn.execute(_INSERT_JOB, job_row)
+            conn.execute(_INSERT_DOCUMENTS, doc_rows)
+            events = [dict(job_id=job_id, tenant_id=who.tenant_id, type="job.queued",
+                           data={"status": "queued"}, created_at=now)]
             if found is not None:
                 copied, markdown = result_cache.copy_for(found, job_id,
                                                          [str(row["id"]) for row in doc_rows])
-                s.execute(insert(cast(Table, Result.__table__)),
-                          dict(job_id=job_id, body=copied, markdown=markdown, created_at=now))
-                emit(s, job_id, who.tenant_id, "job.completed", status="succeeded",
-                     cached_from=found.job_id)
+                conn.execute(_INSERT_RESULT, dict(job_id=job_id, body=copied,
+                                                  markdown=markdown, created_at=now))
+                events.append(dict(job_id=job_id, tenant_id=who.tenant_id, type="job.completed",
+                                   data={"status": "succeeded", "cached_from": found.job_id},
+                                   created_at=now))
+            for event in events:  # one by one: event ids follow the order they happened in
+                conn.execute(_INSERT_EVENT, event)
             job = Job(**job_row)
             job.documents = [Document(**row) for row in doc_rows]
             body = job_resource(job, matter_name=sub.matter,
@@ -424,9 +440,8 @@ class JobStore:
                look: bool) -> result_cache.CachedResult | None:
         """Refuse a key revoked since it was verified, and find the job whose result answers
         this submission, in one statement of the submission's transaction."""
-        source = result_cache.source(who.tenant_id, cache_key) if look else null()
-        row = s.execute(select(ApiKey.id, source).where(
-            ApiKey.id == who.key_id, ApiKey.revoked_at.is_(None))).first()
+        row = s.connection().execute(_ADMIT_AND_LOOK if look else _ADMIT, {
+            "key_id": who.key_id, "tenant_id": who.tenant_id, "cache_key": cache_key}).first()
         if row is None:
             self._known_keys = {k: p for k, p in self._known_keys.items()
                                 if p.key_id != who.key_id}
