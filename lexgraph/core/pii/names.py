@@ -14,7 +14,7 @@ Pure Python on purpose: the rules are tested without loading Presidio.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 # Latin Extended-A and Extended Additional hold both cases (Krzywoń, İnönü, Nguyễn).
@@ -23,11 +23,14 @@ _LOWER = "a-zß-öø-ÿ\u0100-\u017f\u1e00-\u1eff"
 # O'Brien, McDonald, DeShawn, Smith-Jones, Nwosu; a token is capitalized and mostly lowercase.
 # Ndung'u and S'fiso too; a possessive 's is not part of the name.
 _APOS = rf"(?:[\u2019'](?!s\b)[{_LOWER}]+)?"
+_PARTICLE = (r"(?:de|da|das|do|dos|del|della|di|du|van|von|der|den|ter|ten|zu|la|le|bin|"
+             r"ibn|al)")
+# A double-barrelled surname may join a particle to the next word: "Limón-van Voorst".
 _WORD = (rf"(?:[{_UPPER}][\u2019']?)?[{_UPPER}][{_LOWER}]*{_APOS}(?<=[{_LOWER}])"
-         rf"(?:[{_UPPER}][{_LOWER}]+)?(?:-[{_UPPER}][{_LOWER}]+{_APOS})?")
+         rf"(?:[{_UPPER}][{_LOWER}]+)?(?:-(?:[{_UPPER}][{_LOWER}]+(?:[{_UPPER}][{_LOWER}]+)?{_APOS}|"
+         rf"{_PARTICLE}(?=[ \t]+(?:{_PARTICLE}[ \t]+)?[{_UPPER}])))?")
 _CAPS_WORD = rf"[{_UPPER}]{{2,}}(?:[-\u2019'][{_UPPER}]+)*"
 _INITIAL = rf"[{_UPPER}]\."
-_PARTICLE = r"(?:de|da|del|della|di|du|van|von|der|den|la|le|bin|ibn|al)"
 _SUFFIX = r"(?:,?[ \t]+(?:Jr\.|Sr\.|II|III|IV)(?![\w]))"
 _SEP = r"[ \t]+"
 
@@ -60,7 +63,8 @@ _CONTRACT_ROLES = (
 # Labels that introduce a signatory wherever they stand (CUAD-style text flattens signature
 # blocks into one line: "By: /s/ F. Jacob Cherian Name: F. Jacob Cherian Title: ...").
 _SIGNATURE_LABELS = (
-    r"By|Name|Print(?:ed)?[ \t]+[Nn]ame|Signature|Signed|Signatory|Witness|Attn|Attention|"
+    r"By|Name|Print(?:ed)?[ \t]+[Nn]ame|(?:Full|Witness|Signatory|Legal)[ \t]+[Nn]ame|"
+    r"Account[ \t]+[Hh]older|Payee|Signature|Signed|Signatory|Witness|Attn|Attention|"
     r"Notary(?:[ \t]+Public)?|Prepared[ \t]+[Bb]y|Reviewed[ \t]+[Bb]y|Approved[ \t]+[Bb]y"
 )
 # Labels that name a person only as a whole line: a header ("To: Thomas O'Brien") or a
@@ -133,6 +137,7 @@ amendment order judgment motion complaint petition brief opinion notice memorand
 plaintiff plaintiffs defendant defendants party parties petitioner respondent appellant
 appellee employer employee tenant landlord buyer seller licensee licensor company
 street st avenue ave road rd boulevard blvd lane drive suite floor building plaza
+apt apartment unit box po apo fpo dpo psc usns uss usnv usns usc uscgc
 north south east west northern southern eastern western new
 esq general chief executive officer president director manager secretary treasurer
 counsel attorney partner member chair chairman chairperson vice senior junior assistant
@@ -145,6 +150,10 @@ response responses reply exhibits discovery deposition interrogatories productio
 documents class steering liaison lead leadership settlement expert experts report reports
 list disclosure disclosures claim claims case cases action appeal record records file filing
 filings fees costs
+agencies authorities committees councils departments offices centre center
+agreements contracts leases licenses policies plans sections articles schedules appendices
+annexes clauses paragraphs chapters titles acts codes statutes regulations amendments
+orders judgments motions complaints petitions briefs opinions notices
 """)
 
 # A name followed by one of these is an organisation's or a street's ("Acme Widget Supply
@@ -154,6 +163,11 @@ inc incorporated llc l.l.c llp lp ltd limited corp corporation co company plc gm
 pllc pc holdings group partners associates bank trust &
 street st avenue ave road rd boulevard blvd lane ln drive dr way court ct place pl plaza
 highway hwy parkway pkwy square sq building center centre hall park
+""")
+_NAME_SUFFIX_WORDS = _words("jr sr ii iii iv")
+_COMPANY_SUFFIXES = _words("""
+inc incorporated llc l.l.c llp lp ltd limited corp corporation co company plc gmbh ag sa nv bv
+pllc pc
 """)
 _NEXT_WORD = re.compile(r"[ \t,.]*([^\s,.]+)")
 _GIVEN_NAMES_TOO = _words("april may june july august")
@@ -194,11 +208,19 @@ def _trim(text: str, start: int, end: int,
     if len(kept) % 2 == 0 and [w[2] for w in kept[:half]] == [w[2] for w in kept[half:]]:
         kept = kept[:half]  # "/s/ James Davey James Davey": the typed name under the signature
     following = _NEXT_WORD.match(text, kept[-1][1])
-    if following and _key(following.group(1)) in _SUFFIX_NOT_A_PERSON:
+    if following and _key(following.group(1)) in _SUFFIX_NOT_A_PERSON and (
+            "," not in following.group() or _key(following.group(1)) in _COMPANY_SUFFIXES):
+        # After a comma only a company's suffix counts ("Acme Widget, Inc."): "Jane Roe,
+        # Building surveyor" is a person and her job.
         return None
     first, last = kept[0][0], kept[-1][1]
     trimmed = text[first:last].rstrip(" \t,")
-    return (first, first + len(trimmed)), len(kept)
+    last = first + len(trimmed)
+    if kept[-1][2] in ("jr", "sr") and text[last:last + 1] == ".":
+        last += 1  # the suffix's full stop, which a pattern may have left outside
+    if _FIRM_AFTER.match(text, last):
+        return None
+    return (first, last), len(kept)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,8 +244,14 @@ _RULES: tuple[_Rule, ...] = (
     _Rule("e-signature", re.compile(rf"/s/[ \t]*(?P<name>{_NAME}|{_CAPS_NAME})"), 0.9, 1),
     _Rule("signed-by", re.compile(
         rf"\b(?:[Ss]igned|[Ee]xecuted|[Ww]itnessed|[Nn]otarized|[Ss]worn|[Pp]repared|"
-        rf"[Aa]ttested|[Aa]cknowledged)[ \t]+(?:before[ \t]+me[ \t]+)?by[ \t]+"
-        rf"(?P<name>{_NAME})"), 0.75, 2),
+        rf"[Aa]ttested|[Aa]cknowledged|SIGNED|EXECUTED|WITNESSED)[ \t]+"
+        rf"(?:(?:before[ \t]+me|as[ \t]+an?[ \t]+(?:deed|agreement)|for[ \t]+and[ \t]+on[ \t]+"
+        rf"behalf[ \t]+of[ \t]+[^\n]{{1,80}}?)[ \t]+)?by[ \t]+"
+        rf"(?P<name>{_NAME}|{_CAPS_NAME})"), 0.75, 2),
+    # Payment details: "account holder Jane Roe, IBAN ...".
+    _Rule("account-holder", re.compile(
+        rf"\b(?:[Aa]ccount[ \t]+(?:holder|name)|[Pp]ayee|[Bb]eneficiary)[ \t]*:?[ \t]+"
+        rf"(?P<name>{_NAME}|{_CAPS_NAME})"), 0.75, 2),
     _Rule("party-role", re.compile(
         rf"\b(?:{_LITIGATION_ROLES}|{_CONTRACT_ROLES}),?{_SEP}(?P<name>{_NAME})"),
         0.7, 2),
@@ -288,6 +316,40 @@ _RULES: tuple[_Rule, ...] = (
     _Rule("caption", re.compile(
         rf"(?P<name>{_NAME}|{_CAPS_NAME}),?[ \t]*\n?[ \t]*(?:(?:individually|pro se)"
         rf"[ \t,]+)?(?:{_CAPTION_ROLES})\b"), 0.8, 2),
+    # Joint parties in a caption: "JANE ROE and JOHN DOE,\n    Plaintiffs,".
+    _Rule("caption-joint", re.compile(
+        rf"(?P<name>{_NAME}|{_CAPS_NAME}),?[ \t]+(?:and|AND|&)[ \t]+(?:{_NAME}|{_CAPS_NAME}),?"
+        rf"[ \t]*\n?[ \t]*(?:(?:individually|pro se)[ \t,]+)?(?:{_CAPTION_ROLES})\b"),
+        0.8, 2),
+    # Sworn statements: "DECLARATION OF JANE ROE", "I, Jane Roe, declare".
+    _Rule("declarant", re.compile(
+        rf"\b(?:DECLARATION|AFFIDAVIT|DEPOSITION|TESTIMONY|Declaration|Affidavit|Deposition|"
+        rf"Testimony)[ \t]+(?:OF|of)[ \t]+(?P<name>{_CAPS_NAME}|{_NAME})"), 0.8, 2),
+    _Rule("first-person", re.compile(
+        rf"(?:^|[.\n][ \t]*)I,[ \t]+(?P<name>{_NAME}),[ \t]+(?:hereby[ \t]+)?(?:declare|"
+        rf"certify|swear|state|affirm|depose|acknowledge|confirm|being)\b", re.M), 0.85, 2),
+    # A person's name with a job title after it: "by Jane Roe, Director", or on the next line
+    # of a signature or a letter ("Jane Roe\nAttorney for Plaintiff", "Jane Roe\nPartner").
+    _Rule("job-title", re.compile(
+        rf"(?P<name>{_NAME}|{_CAPS_NAME})(?:,[ \t]+|[ \t]*\n[ \t]*)(?:(?:Managing|Executive|"
+        rf"Non-Executive|General|Senior|Associate|Assistant|Company|Vice)[ \t]+)?"
+        rf"(?:Director|Partner|Secretary|President|Chairman|Chairperson|Chair|Treasurer|"
+        rf"Attorney|Counsel|Solicitor|Barrister|Notary|CEO|CFO|COO|CTO|Manager|Officer|"
+        rf"Paralegal|Trustee|Executor|Administrator)\b"), 0.75, 2),
+    # For someone's attention: "for the attention of Jane Roe", "FAO Jane Roe".
+    _Rule("attention", re.compile(
+        rf"\b(?:[Aa]ttention[ \t]+of|FAO|F\.A\.O\.|[Cc]are[ \t]+of|[Cc]opy[ \t]+to:?)[ \t]+"
+        rf"(?P<name>{_NAME}|{_CAPS_NAME})"), 0.8, 2),
+    # A party with an address: "(2) Jane Roe of 12 High Street", "sent to Jane Roe at 4 Elm".
+    _Rule("of-address", re.compile(
+        rf"(?P<name>{_NAME}|{_CAPS_NAME}),?[ \t]+(?:of|at|residing[ \t]+at|whose[ \t]+address"
+        rf"[ \t]+is)[ \t]+(?:(?:Flat|Apartment|Apt\.?|Unit|Suite)[ \t]+\w+,?[ \t]+)?"
+        rf"\d+[A-Za-z]?,?[ \t]+[{_UPPER}]"),
+        0.75, 2),
+    # A table row that lists a person's contact details: "Jane Roe | Engineer | jroe@...".
+    _Rule("table-row", re.compile(
+        rf"(?m)^[ \t]*(?:\|[ \t]*)?(?P<name>{_NAME})[ \t]*(?:\||\t)"
+        rf"(?=[^\n]*(?:@|\+?\(?\d{{2,4}}\)?[ .-]\d{{3}}))"), 0.75, 2),
     # Correspondence: the salutation and the name under the closing.
     _Rule("salutation", re.compile(
         rf"\bDear[ \t]+(?P<name>{_NAME})[ \t]*[,:]"), 0.8, 2),
@@ -367,6 +429,42 @@ _CASE_NAME = re.compile(r"[ \t]+v(?:s)?\.?[ \t]")
 _CASE_NAME_BEFORE = re.compile(r"[ \t]v(?:s)?\.?[ \t]+$")
 
 
+# A house number before the phrase makes it a street ("875 Sheryl Meadows"); "and" with one
+# more name after it, a firm ("Olson Jordan and Cannon", "HICKS HARDIN AND FOSTER"); a
+# description naming a kind of entity, a company ('Curtis Gill, a Delaware corporation').
+# A number before it, a street or a numbered heading ("17.4 Respectful Workplace").
+_HOUSE_NUMBER_BEFORE = re.compile(r"(?<![\w,])(?:\d+\.)*\d+[A-Za-z]?\.?[ \t]+$")
+_FIRM_AFTER = re.compile(
+    rf",?[ \t]+(?:and|And|AND|&)[ \t]+(?:{_WORD}|{_CAPS_WORD})(?![ \t]+(?:{_WORD}|{_CAPS_WORD}|"
+    rf"{_INITIAL}))")
+_ENTITY_AFTER = re.compile(rf",?[ \t]+(?:an?|the)[ \t]+(?={_ENTITY_WORDS})")
+_UNIT_AFTER = re.compile(r"[ \t]+(?:Apt|Apartment|Suite|Ste|Unit|Floor|Fl)\b")
+# Words that open a place's name, not a person's ("Lake Edwin", "Port Mark", "Lower Parel").
+_PLACE_PREFIXES = _words("""
+lake port mount mt fort ft saint san santa los las el new east west north south upper lower
+greater little cape
+""")
+
+
+# Words that end a place's name ("Potomac Falls", "Smaaash Centre"); not "Hill" or "Park",
+# which are common surnames.
+_PLACE_SUFFIXES = _words("""
+falls springs heights hills island islands bay harbor harbour valley beach river lake
+mountain mountains county parish province region centre center square gardens estates
+""")
+
+
+def in_address_or_firm(text: str, start: int, end: int) -> bool:
+    """Whether the name-shaped ``text[start:end]`` is part of a street address, a place, a
+    numbered heading or a firm's name rather than a person's name."""
+    words = text[start:end].split()
+    return (_key(words[0]) in _PLACE_PREFIXES or _key(words[-1]) in _PLACE_SUFFIXES
+            or _HOUSE_NUMBER_BEFORE.search(text, max(0, start - 12), start) is not None
+            or _FIRM_AFTER.match(text, end) is not None
+            or _ENTITY_AFTER.match(text, end) is not None
+            or _UNIT_AFTER.match(text, end) is not None)
+
+
 def screen_model_name(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The person-name part of a span a statistical model labelled a person, or None.
 
@@ -397,6 +495,8 @@ def screen_model_name(text: str, start: int, end: int) -> tuple[int, int] | None
         return None  # "Subchapter M", "Schedule B"
     if _CASE_NAME.match(text, last) or _CASE_NAME_BEFORE.search(text, max(0, first - 8), first):
         return None
+    if in_address_or_firm(text, first, last):
+        return None
     return first, last
 
 
@@ -411,7 +511,10 @@ def ends_in_common_word(text: str, phrase: str) -> bool:
     words = phrase.split()
     if len(words) < 2 or not words[-1].isalpha():
         return False
-    return re.search(rf"(?<![\w-]){re.escape(words[-1].casefold())}(?![\w-])", text) is not None
+    # Only a word of prose counts: the surname in lower case inside an e-mail address, a web
+    # address or a file name ("jane.roe@firm.com") is the person's, not a common word.
+    return re.search(rf"(?<![\w.@/_-]){re.escape(words[-1].casefold())}(?![\w@/_-]|\.\w)",
+                     text) is not None
 
 
 def used_as_common_noun(text: str, phrase: str) -> bool:
@@ -466,3 +569,81 @@ def is_person_shaped(text: str, start: int, end: int) -> bool:
     if _PERSON_SHAPE.fullmatch(text, start, end) is None:
         return False
     return not any(_key(w) in _ORG_WORDS for w in text[start:end].split())
+
+
+_CAPS_RUN = re.compile(rf"[{_UPPER}][{_UPPER}\u2019'-]*[{_UPPER}](?:[ \t]+(?:[{_UPPER}]\.|"
+                       rf"[{_UPPER}][{_UPPER}\u2019'-]*[{_UPPER}]))+")
+
+
+def title_case_capitals(text: str) -> str:
+    """``text`` with each run of two or more words in capitals written in title case, letter
+    for letter (offsets unchanged), for a model that learnt names from mixed-case text: a
+    signature block or a caption writes "MARGUERITE OKONKWO-HALVORSEN"."""
+
+    def title(match: re.Match[str]) -> str:
+        run = match.group()
+        titled = re.sub(rf"[{_UPPER}]+", lambda m: m.group()[0] + m.group()[1:].lower(), run)
+        # A letter whose lower case is longer (or shorter) would shift every offset after it.
+        return titled if len(titled) == len(run) else run
+
+    return _CAPS_RUN.sub(title, text)
+
+
+_UNFAMILIAR_CANDIDATE = re.compile(
+    rf"(?<![\w.\-\u2019'])(?:{_INITIAL}[ \t]+){{0,2}}{_WORD}(?:[ \t]+(?:{_INITIAL}|"
+    rf"(?:{_PARTICLE}[ \t]+){{1,2}}{_WORD}|{_WORD})){{1,4}}{_SUFFIX}?(?![\w\-])")
+_DETERMINER_BEFORE = re.compile(
+    r"\b(?:the|a|an|any|such|each|this|that|these|those|its|their|our|your|every|no|said|"
+    r"The|A|An|Any|Such|Each|This|That|These|Those|Its|Their|Our|Your|Every|No|Said)"
+    r"[ \t]+$")
+
+
+# "County of Los Angeles", "STATE OF NEW YORK": a place after its kind.
+_PLACE_OF = re.compile(
+    r"\b(?:[Cc]ounty|[Ss]tate|[Cc]ity|[Dd]istrict|[Pp]rovince|[Rr]epublic|[Cc]ommonwealth|"
+    r"[Tt]own|[Bb]orough|[Pp]arish|[Kk]ingdom|[Tt]erritory|[Rr]egion|[Mm]unicipality|"
+    r"COUNTY|STATE|CITY|DISTRICT|PROVINCE|REPUBLIC|COMMONWEALTH|TOWN|BOROUGH|PARISH|KINGDOM|"
+    r"TERRITORY|REGION)[ \t]+(?:of|OF)[ \t]+$")
+
+
+def find_unfamiliar_names(text: str, is_word: Callable[[str], bool]) -> list[NameHit]:
+    """Two to four capitalized words none of which is a dictionary word (``is_word``), an
+    organisation, place or legal word: "Thabisile Chamane", "Colum Guerin".
+
+    Names no model recognizes and no cue announces are mostly made of words no dictionary
+    holds, while the capitalized phrases of legal text (defined terms, headings, courts,
+    companies) are made of dictionary words. A phrase after a determiner is a defined term
+    or a thing ("the Fonterra Supply"), one in quotes a defined term.
+    """
+    hits: list[NameHit] = []
+    for match in _UNFAMILIAR_CANDIDATE.finditer(text):
+        trimmed = _trim(text, match.start(), match.end(), _MODEL_NOT_A_PERSON)
+        if trimmed is None:
+            continue
+        (start, end), _ = trimmed
+        # A capitalized word that opens the phrase may open the sentence ("Replacing Jane
+        # Roe requires"): a dictionary word there is dropped while two words remain.
+        while (len(text[start:end].split()) > 2
+               and (first := re.match(r"\S+[ \t]+", text[start:end]))
+               and not re.fullmatch(rf"{_INITIAL}|{_PARTICLE}", first.group().strip())
+               and is_word(_key(first.group().strip()))):
+            start += first.end()
+        words = [w for w in text[start:end].split()
+                 if not re.fullmatch(rf"{_INITIAL}|{_PARTICLE}", w)
+                 and _key(w) not in _NAME_SUFFIX_WORDS]
+        if len(words) < 2 or any(w.isupper() for w in words) or not words[0][:1].isupper():
+            continue
+        parts = [p for w in words for p in re.split(r"[-\u2019']", _key(w)) if p]
+        if any(p in _ORG_WORDS or p in _NOT_A_PERSON for p in parts):
+            continue
+        # A given name may be a word ("Hope", "Grace"); the surname must not be: a word
+        # after an unknown one is how brands and defined terms read ("Smaaash Centre").
+        if any(is_word(p) for p in re.split(r"[-\u2019']", _key(words[-1])) if p):
+            continue
+        if start > 0 and text[start - 1] in "\"\u201c":
+            continue
+        if _DETERMINER_BEFORE.search(text, max(0, start - 12), start) or _PLACE_OF.search(
+                text, max(0, start - 40), start) or in_address_or_firm(text, start, end):
+            continue
+        hits.append(NameHit(start, end, 0.6, "unfamiliar"))
+    return hits

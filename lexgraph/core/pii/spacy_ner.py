@@ -34,8 +34,10 @@ from typing import Any
 from lexgraph.core.errors import ConfigError
 from lexgraph.core.pii.names import (
     ends_in_common_word,
+    find_unfamiliar_names,
     is_person_shaped,
     screen_model_name,
+    title_case_capitals,
     used_as_common_noun,
     widen_model_name,
 )
@@ -50,6 +52,11 @@ MODEL_SCORE = 0.8
 # through.
 MISLABELLED_SCORE = 0.6
 _MISLABELLED = frozenset({"ORG", "NORP", "WORK_OF_ART", "PRODUCT", "FAC"})
+# A place label counts only on a span that widening made longer: the model called one word
+# of an unfamiliar name a place ("Sanya" in "Sanya Ramesh").
+_PLACES = frozenset({"GPE", "LOC"})
+_PARTICLES = frozenset({"de", "da", "del", "della", "di", "du", "van", "von", "der", "den",
+                        "la", "le", "bin", "ibn", "al"})
 # spaCy's default limit is a million characters; callers already cut long texts into
 # smaller pieces, and this bounds the model's memory on any one call.
 _MAX_CHARS = 200_000
@@ -92,46 +99,55 @@ class SpacyPersonDetector:
     def scan(self, text: str) -> list[PiiFinding]:
         findings: list[PiiFinding] = []
         for offset in range(0, len(text), _MAX_CHARS):
-            piece = text[offset:offset + _MAX_CHARS]
+            # The model, the screens and the dictionary rule all read names in capitals as
+            # title case; offsets are the same in both texts.
+            piece = title_case_capitals(text[offset:offset + _MAX_CHARS])
             with self._lock:
                 doc = self._nlp(piece)
             common: dict[str, bool] = {}
+            candidates: list[tuple[tuple[int, int], float, str]] = []
             for ent in doc.ents:
                 if ent.label_ == "PERSON":
-                    score = MODEL_SCORE
                     kept = screen_model_name(
                         piece, *widen_model_name(piece, ent.start_char, ent.end_char))
-                elif ent.label_ in _MISLABELLED:
-                    score = MISLABELLED_SCORE
-                    kept = screen_model_name(piece, ent.start_char, ent.end_char)
-                    if kept is not None and not (
-                            is_person_shaped(piece, *kept)
-                            and not self._has_english_word(piece[kept[0]:kept[1]])):
-                        kept = None
-                else:
-                    continue
-                if kept is None:
-                    continue
-                phrase = piece[kept[0]:kept[1]]
+                    if kept is not None:
+                        candidates.append((kept, MODEL_SCORE, "person:ner"))
+                elif ent.label_ in _MISLABELLED or ent.label_ in _PLACES:
+                    widened = widen_model_name(piece, ent.start_char, ent.end_char)
+                    if ent.label_ in _PLACES and widened == (ent.start_char, ent.end_char):
+                        continue  # a place, unless it was part of a longer name ("[Sanya] Ramesh")
+                    kept = screen_model_name(piece, *widened)
+                    if kept is not None and is_person_shaped(piece, *kept) and not all(
+                            self.is_word(w) for w in _name_words(piece[kept[0]:kept[1]])):
+                        candidates.append((kept, MISLABELLED_SCORE, "person:ner"))
+            candidates.extend(((h.start, h.end), h.score, f"person:{h.rule}")
+                              for h in find_unfamiliar_names(piece, self.is_word))
+            for (start, end), score, recognizer in candidates:
+                phrase = piece[start:end]
                 if phrase not in common:
                     common[phrase] = (used_as_common_noun(piece, phrase)
                                       or ends_in_common_word(piece, phrase))
                 if not common[phrase]:
-                    findings.append(PiiFinding("PERSON", offset + kept[0], offset + kept[1],
-                                               score, "person:ner"))
+                    findings.append(PiiFinding("PERSON", offset + start, offset + end, score,
+                                               recognizer))
         return findings
 
-    def _has_english_word(self, phrase: str) -> bool:
-        # "Retail Revenues", "Performance Review": capitalized defined terms that the model
-        # calls organisations are made of dictionary words; unfamiliar names mostly are not.
-        for word in phrase.split():
-            key = word.strip(".,").casefold()
-            if len(key) < 2:
-                continue
-            if any(form in self._dictionary
-                   for form in (key, key.removesuffix("s"), key.removesuffix("es"))):
-                return True
-        return False
+    def is_word(self, word: str) -> bool:
+        """Whether ``word`` (any case) is an English dictionary word, plurals included."""
+        key = word.strip(".,").casefold()
+        if len(key) < 2:
+            return False
+        forms = [key]
+        if len(key) > 4:  # "Enes" is a name, not the plural of "ENE"
+            forms += [key.removesuffix("s"), key.removesuffix("es")]
+        return any(form in self._dictionary for form in forms)
+
+
+def _name_words(phrase: str) -> list[str]:
+    # Initials and particles say nothing about whether a phrase is a name.
+    return [part for word in phrase.split() if len(word.strip(".")) > 1
+            and word not in _PARTICLES for part in word.replace("\u2019", "-").replace(
+                "'", "-").split("-") if part]
 
 
 def _english_words(model: str) -> frozenset[str]:
