@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from lexgraph.api import models
 from lexgraph.api.contract import errors
-from lexgraph.api.deps import PrincipalDep, Services, ServicesDep
+from lexgraph.api.deps import PrincipalDep, Services, ServicesDep, SubmitterDep
 from lexgraph.api.forms import WEBHOOK_URL_PATTERN, JobCreate, parse_submission
 from lexgraph.api.validation import LINE_PATTERN, TEXT_PATTERN, Line, Text
 from lexgraph.core.errors import NotAcceptable
@@ -115,9 +115,10 @@ def _submit_and_dispatch(svc: Services, who: Principal, submission: Submission,
 async def submit_job(
     request: Request,
     svc: ServicesDep,
-    who: PrincipalDep,
+    who: SubmitterDep,
     idempotency_key: Annotated[str | None, Header(
-        alias="Idempotency-Key", min_length=1, max_length=255,
+        # The store checks the length itself, with its own message.
+        alias="Idempotency-Key", json_schema_extra={"minLength": 1, "maxLength": 255},
         description="Makes a retried submission answer the first one's job instead of "
                     "creating another (kept 24 hours).")] = None,
 ) -> JSONResponse:
