@@ -74,6 +74,18 @@ def _problem_schemas() -> dict[str, Any]:
     return {"Problem": schema, **defs}
 
 
+def _no_null_header(parameter: dict[str, Any]) -> None:
+    """An optional header is absent or a string: FastAPI writes it as ``anyOf [T, null]``,
+    which reads as if the text "null" were a value."""
+    schema = parameter.get("schema", {})
+    if parameter.get("in") != "header" or "anyOf" not in schema:
+        return
+    options = [o for o in schema["anyOf"] if o.get("type") != "null"]
+    if len(options) == 1:
+        merged = {k: v for k, v in schema.items() if k != "anyOf"}
+        parameter["schema"] = {**options[0], **merged}
+
+
 def _no_control_characters(parameter: dict[str, Any]) -> None:
     """Ids, cursors and filters hold no control character: a URL with one is refused before
     routing (validation.RefuseControlCharacters), and the document says so."""
@@ -107,6 +119,7 @@ def document(app: FastAPI) -> dict[str, Any]:
             if path.startswith("/v1/"):
                 operation["security"] = [{SECURITY_SCHEME: []}]
             for parameter in operation.get("parameters", []):
+                _no_null_header(parameter)
                 _no_control_characters(parameter)
     app.openapi_schema = doc
     return doc

@@ -120,6 +120,16 @@ class AsyncClient:
         job: models.Job = await self._run(calls.cancel(job_id))
         return job
 
+    async def delete_job(self, job_id: str) -> models.Deletion:
+        """Delete a finished job and its data; deleting it again answers the same record."""
+        done: models.Deletion = await self._run(calls.delete_job(job_id))
+        return done
+
+    async def delete_matter(self, matter: str) -> models.Deletion:
+        """Delete a matter with all its (finished) jobs and their data."""
+        done: models.Deletion = await self._run(calls.delete_matter(matter))
+        return done
+
     @overload
     async def result(self, job_id: str, format: Literal["json"] = ...) -> models.JobResult: ...
     @overload

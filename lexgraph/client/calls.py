@@ -39,6 +39,8 @@ OPERATIONS: dict[str, str] = {
     "getJob": "get_job",
     "getResult": "result",
     "cancelJob": "cancel",
+    "deleteJob": "delete_job",
+    "deleteMatter": "delete_matter",
     "listJobEvents": "list_events",
     "streamEvents": "wait",
     "getJobAudit": "audit",
@@ -154,6 +156,16 @@ def result(job_id: str, format: ResultFormat) -> Call:
 
 def cancel(job_id: str) -> Call:
     return Call("POST", f"/v1/jobs/{_seg(job_id)}/cancel", _model(models.Job))
+
+
+def delete_job(job_id: str) -> Call:
+    # A repeat answers the first deletion's record, so retrying is harmless.
+    return Call("DELETE", f"/v1/jobs/{_seg(job_id)}", _model(models.Deletion), retryable=True)
+
+
+def delete_matter(matter: str) -> Call:
+    return Call("DELETE", f"/v1/matters/{_seg(matter)}", _model(models.Deletion),
+                retryable=True)
 
 
 def list_events(job_id: str, after: int | None, limit: int | None) -> Call:

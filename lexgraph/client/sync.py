@@ -117,6 +117,16 @@ class Client:
         job: models.Job = self._run(calls.cancel(job_id))
         return job
 
+    def delete_job(self, job_id: str) -> models.Deletion:
+        """Delete a finished job and its data; deleting it again answers the same record."""
+        done: models.Deletion = self._run(calls.delete_job(job_id))
+        return done
+
+    def delete_matter(self, matter: str) -> models.Deletion:
+        """Delete a matter with all its (finished) jobs and their data."""
+        done: models.Deletion = self._run(calls.delete_matter(matter))
+        return done
+
     @overload
     def result(self, job_id: str, format: Literal["json"] = ...) -> models.JobResult: ...
     @overload

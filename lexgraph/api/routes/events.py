@@ -66,9 +66,9 @@ async def stream_events(
                                        description="Start after this event id.")] = None,
     last_event_id: Annotated[str | None, Header(
         alias="Last-Event-ID",
-        # Up to 18 digits, all within a 64-bit event id; the route checks it itself so that a
-        # bad value is a 400 like a bad ``after``.
-        json_schema_extra={"pattern": r"^0*[0-9]{1,18}$"},
+        # Up to 18 digits, all within a 64-bit event id, or nothing (no resume point); the
+        # route checks it itself so that a bad value is a 400 like a bad ``after``.
+        json_schema_extra={"pattern": r"^\s*(0*[0-9]{1,18})?\s*$"},
         description="Resume after this event id (wins over `after`); anything but a "
                     "non-negative integer is a 400.")] = None,
 ) -> StreamingResponse:
