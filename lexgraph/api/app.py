@@ -14,6 +14,7 @@ from lexgraph.api import metrics as api_metrics
 from lexgraph.api.deps import Services
 from lexgraph.api.metrics import RequestMetrics
 from lexgraph.api.routes import (
+    deletion,
     docs,
     events,
     health,
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, *,
         app.include_router(api_metrics.router)
     app.include_router(health.router)
     app.include_router(jobs.router)
+    app.include_router(deletion.router)
     app.include_router(events.router)
     app.include_router(webhooks.router)
     app.include_router(sources.router)
