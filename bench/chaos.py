@@ -29,6 +29,7 @@ Needs root (pg_createcluster) and redis-server, like tests/e2e/test_restarts_e2e
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import json
 import random
@@ -189,7 +190,8 @@ def main() -> None:
     print(f"work dir {work}", flush=True)
 
     with ThrowawayPostgres() as pg, ThrowawayRedis() as broker:
-        settings = Settings(data_dir=work / "var", database_url=pg.url, broker_url=broker.url)
+        settings = Settings(data_dir=work / "var", database_url=pg.url, broker_url=broker.url,
+                            checkpoint_key=base64.b64encode(secrets.token_bytes(32)).decode())
         defaults = Settings()
         stack = Stack(settings, logs, args.node_pause)
         receiver = Receiver().start()

@@ -21,6 +21,7 @@ must arrive exactly once.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import json
 import os
@@ -147,7 +148,8 @@ def main() -> int:
     if not args.embedded:
         db_name, db_url = create_database()
         redis_client, redis_url = claim_redis_db()
-        env.update(LEXGRAPH_DATABASE_URL=db_url, LEXGRAPH_BROKER_URL=redis_url)
+        env.update(LEXGRAPH_DATABASE_URL=db_url, LEXGRAPH_BROKER_URL=redis_url,
+                   LEXGRAPH_CHECKPOINT_KEY=base64.b64encode(secrets.token_bytes(32)).decode())
     receiver = Receiver().start()
     services: list[Service] = []
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import os
 import secrets
@@ -18,6 +19,8 @@ REQUIRE_SERVICES = os.environ.get("LEXGRAPH_REQUIRE_SERVICES") == "1"
 PG_ADMIN_URL = os.environ.get("LEXGRAPH_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_HOST = os.environ.get("LEXGRAPH_TEST_REDIS_HOST", "127.0.0.1")
 REDIS_PORT = int(os.environ.get("LEXGRAPH_TEST_REDIS_PORT", "6379"))
+# Checkpoint encryption key for settings on PostgreSQL, where one is required; one per run.
+CHECKPOINT_KEY = base64.b64encode(secrets.token_bytes(32)).decode()
 # The project's shared corpus, beside the checkout (../shared/corpus). A plain clone has none:
 # the few documents most tests need ship in tests/data/ (tests/documents.py names them), and
 # the tests that need the whole corpus skip, saying so, when it is absent.
@@ -164,7 +167,8 @@ def embedded_settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def production_settings(tmp_path: Path, pg_url: str, redis_url: str) -> Iterator[Settings]:
-    settings = Settings(data_dir=tmp_path / "var", database_url=pg_url, broker_url=redis_url)
+    settings = Settings(data_dir=tmp_path / "var", database_url=pg_url, broker_url=redis_url,
+                        checkpoint_key=CHECKPOINT_KEY)
     yield settings
     _reset_pg(pg_url)
     import redis

@@ -24,6 +24,8 @@ def settings_env(settings: Settings, **extra: Any) -> dict[str, str]:
         env["LEXGRAPH_DATABASE_URL"] = settings.database_url
     if settings.broker_url:
         env["LEXGRAPH_BROKER_URL"] = settings.broker_url
+    if settings.checkpoint_key is not None:
+        env["LEXGRAPH_CHECKPOINT_KEY"] = settings.checkpoint_key.get_secret_value()
     for key, value in extra.items():
         env[f"LEXGRAPH_{key.upper()}"] = str(value)
     return env

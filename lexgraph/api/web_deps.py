@@ -27,6 +27,7 @@ from lexgraph.core.jobs.keys import EndedSessions
 from lexgraph.core.jobs.sources import SourceText
 from lexgraph.core.jobs.store import Principal
 from lexgraph.core.storage.blobs import BlobStore
+from lexgraph.graphs.checkpointer import checkpoint_key
 from lexgraph.graphs.drafts import DraftReader
 
 HERE = Path(__file__).resolve().parent
@@ -50,7 +51,8 @@ def make_web_services(settings: Settings, engine: Engine, blobs: BlobStore) -> W
     return WebServices(
         codec=SessionCodec(load_secret(settings), settings.web_session_hours * 3600),
         sources=SourceText(engine, blobs, settings),
-        drafts=DraftReader(settings.resolved_checkpoint_url),
+        # Resolved at start: without a key in production the API does not start.
+        drafts=DraftReader(settings.resolved_checkpoint_url, checkpoint_key(settings)),
         templates=Jinja2Templates(directory=str(TEMPLATES_DIR)),
         ended=EndedSessions(engine),
     )

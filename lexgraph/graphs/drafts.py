@@ -62,8 +62,9 @@ class DraftReader:
     """Opens the checkpointer on first use, so API processes that never show a draft never
     connect to it."""
 
-    def __init__(self, checkpoint_url: str) -> None:
+    def __init__(self, checkpoint_url: str, key: bytes) -> None:
         self.checkpoint_url = checkpoint_url
+        self.key = key
         self._saver: Any = None
         self._close: Callable[[], None] | None = None
         self._lock = threading.Lock()
@@ -72,7 +73,7 @@ class DraftReader:
         """The draft of ``job_id``; the caller has checked that the job is the reader's."""
         with self._lock:
             if self._saver is None:
-                self._saver, self._close = open_checkpointer(self.checkpoint_url)
+                self._saver, self._close = open_checkpointer(self.checkpoint_url, key=self.key)
             saver = self._saver
         found = saver.get_tuple({"configurable": {"thread_id": job_id, "checkpoint_ns": ""}})
         if found is None:

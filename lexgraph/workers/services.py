@@ -25,7 +25,7 @@ from lexgraph.core.tracing import configure_tracing
 from lexgraph.core.vectorstore import open_vector_store
 from lexgraph.core.webhooks import Deliverer, Relay, UrlGuard
 from lexgraph.graphs.builder import build_graph
-from lexgraph.graphs.checkpointer import open_checkpointer
+from lexgraph.graphs.checkpointer import checkpoint_key, open_checkpointer
 from lexgraph.graphs.runner import JobRunner
 from lexgraph.graphs.state import GraphContext
 
@@ -90,7 +90,8 @@ def get_services(settings: Settings) -> WorkerServices:
             engine = _migrated_engine(settings)
             lifecycle = Lifecycle(engine, settings.job_lease_seconds,
                                   max_running_per_tenant=settings.tenant_max_running_jobs)
-            saver, close_saver = open_checkpointer(settings.resolved_checkpoint_url)
+            saver, close_saver = open_checkpointer(settings.resolved_checkpoint_url,
+                                                   key=checkpoint_key(settings))
             vectors = open_vector_store(settings)
             guards = make_guards(settings, AGENT_TOOLS)
             context = GraphContext(settings=settings,

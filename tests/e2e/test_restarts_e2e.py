@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from lexgraph.core.config.settings import Settings
+from tests.conftest import CHECKPOINT_KEY
 from tests.e2e.conftest import make_key
 from tests.support import wait_for
 from tests.throwaway import (
@@ -89,7 +90,8 @@ def _ready(base: str) -> bool:
 
 def test_postgres_restart_between_and_during_jobs(tmp_path: Path, own_pg: ThrowawayPostgres,
                                                    redis_url: str, stack_factory) -> None:
-    settings = Settings(data_dir=tmp_path / "var", database_url=own_pg.url, broker_url=redis_url)
+    settings = Settings(data_dir=tmp_path / "var", database_url=own_pg.url, broker_url=redis_url,
+                        checkpoint_key=CHECKPOINT_KEY)
     key = make_key(settings)
     stack = stack_factory(settings, **FAST)
     stack.start_api()

@@ -22,7 +22,7 @@ from lexgraph.core.llm import ScriptedLLM
 from lexgraph.core.storage.blobs import LocalBlobStore
 from lexgraph.core.vectorstore import open_vector_store
 from lexgraph.graphs.builder import build_graph
-from lexgraph.graphs.checkpointer import open_checkpointer
+from lexgraph.graphs.checkpointer import checkpoint_key, open_checkpointer
 from lexgraph.graphs.runner import JobRunner
 from lexgraph.graphs.state import GraphContext
 from lexgraph.workers.services import AGENT_TOOLS
@@ -97,7 +97,8 @@ class Harness:
         upgrade(self.engine)
         self.store = JobStore(self.engine, LocalBlobStore(settings.resolved_blob_dir), settings)
         self.key, self.who = self.store.create_key("acme")
-        self.saver, self._close_saver = open_checkpointer(settings.resolved_checkpoint_url)
+        self.saver, self._close_saver = open_checkpointer(
+            settings.resolved_checkpoint_url, key=checkpoint_key(settings))
         self.vectors = open_vector_store(settings)
         self.embedder = embedder
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from lexgraph.core.config.settings import Settings
+from tests.conftest import CHECKPOINT_KEY
 from tests.integration.conftest import Api, assert_problem, open_api
 
 
@@ -38,7 +39,8 @@ def test_readyz_is_503_when_the_broker_is_unreachable(tmp_path: Path, closed_por
 def test_readyz_is_503_when_the_database_is_unreachable(tmp_path: Path,
                                                        closed_port: int) -> None:
     settings = Settings(data_dir=tmp_path / "var", auto_migrate=False,
-                        database_url=f"postgresql+psycopg://lexgraph@127.0.0.1:{closed_port}/x")
+                        database_url=f"postgresql+psycopg://lexgraph@127.0.0.1:{closed_port}/x",
+                        checkpoint_key=CHECKPOINT_KEY)
     with open_api(settings) as api:
         problem = assert_problem(api.client.get("/readyz"), 503, "not ready: database unreachable")
         assert problem["checks"]["database"].startswith("unreachable: ")

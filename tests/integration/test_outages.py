@@ -21,6 +21,7 @@ from lexgraph.core.jobs.lifecycle import ClaimedJob, Lifecycle
 from lexgraph.workers import services as worker_services
 from lexgraph.workers.celery_app import make_celery
 from lexgraph.workers.tasks import send_job
+from tests.conftest import CHECKPOINT_KEY
 from tests.integration.conftest import Api, assert_problem, open_api
 
 Runner = Callable[[Settings, str], str]
@@ -81,7 +82,8 @@ def _assert_unavailable(resp: Any, service: str) -> None:
 
 def test_database_down_answers_503_with_retry_after(tmp_path: Path, closed_port: int) -> None:
     settings = Settings(data_dir=tmp_path / "var", auto_migrate=False,
-                        database_url=f"postgresql+psycopg://lexgraph@127.0.0.1:{closed_port}/x")
+                        database_url=f"postgresql+psycopg://lexgraph@127.0.0.1:{closed_port}/x",
+                        checkpoint_key=CHECKPOINT_KEY)
     with open_api(settings) as api:
         auth = {"Authorization": "Bearer lxg_whatever"}
         _assert_unavailable(api.client.get("/v1/jobs", headers=auth), "database")
