@@ -7,13 +7,18 @@ from kombu.entity import Queue
 
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.logsafety import install_secret_scrubbing
+from lexgraph.workers.sql_transport import plain_url
 
 QUEUES = ("orchestrate", "inference", "webhooks")
 
 
 def make_celery(settings: Settings) -> Celery:
     install_secret_scrubbing()
-    app = Celery("lexgraph", broker=settings.resolved_broker_url,
+    broker = settings.resolved_broker_url
+    sql_broker = broker.startswith("sqla+")
+    if sql_broker:
+        broker = plain_url(broker)
+    app = Celery("lexgraph", broker=broker,
                  include=["lexgraph.workers.tasks", "lexgraph.workers.inference"])
     options: dict[str, object] = {}
     if settings.broker_is_redis:
@@ -23,9 +28,12 @@ def make_celery(settings: Settings) -> Celery:
         # kombu's own, except that losing Redis with messages in flight no longer stops the
         # worker (see redis_transport.py).
         transport: str | None = "lexgraph.workers.redis_transport:Transport"
+    elif sql_broker:
+        # kombu's SQL transport, but polling at our interval rather than once a second.
+        transport = "lexgraph.workers.sql_transport:Transport"
+        options["polling_interval"] = settings.broker_poll_interval_seconds
     else:
         transport = None
-        options["polling_interval"] = settings.broker_poll_interval_seconds
     app.conf.update(
         broker_transport=transport,
         task_queues=[Queue(name) for name in QUEUES],
