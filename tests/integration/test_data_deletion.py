@@ -5,7 +5,9 @@ Jobs run through the real graph first, so every store holds something to delete.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -44,10 +46,17 @@ JOB_TABLES = (Document, Result, JobEvent, JobFeedback, GuardAudit)
 
 @pytest.fixture
 def api(any_settings: Settings) -> Iterator[Api]:
-    # No grace period: files the test's own jobs stored a moment ago may go at once.
-    settings = any_settings.model_copy(update={"orphan_upload_grace_seconds": 0.0})
-    with open_api(settings) as started:
+    with open_api(any_settings) as started:
         yield started
+
+
+def _age_uploads(api: Api) -> None:
+    """Make every stored file look older than the grace period: the jobs here stored theirs a
+    moment ago, and a file that fresh is left to the orphan sweep."""
+    past = time.time() - api.settings.orphan_upload_grace_seconds - 60
+    for path in api.settings.resolved_blob_dir.rglob("*"):
+        if path.is_file():
+            os.utime(path, (past, past))
 
 
 def _checkpoints(settings: Settings, job_id: str) -> int:
@@ -166,6 +175,7 @@ def test_delete_job_removes_its_data_and_keeps_shared_files_and_counts(
                    f"no job {never!r}")
 
     # With its last user gone the file goes too.
+    _age_uploads(api)
     last = api.client.delete(f"/v1/jobs/{second}", headers=auth).json()
     assert last["blobs_removed"] == 1
     assert not api.store.blobs.exists(blob)
@@ -179,10 +189,23 @@ def test_unfinished_job_is_refused_until_cancelled(api: Api) -> None:
     assert _rows(api, Document, job_id) == 1
     assert api.client.post(f"/v1/jobs/{job_id}/cancel", headers=auth).status_code == 200
     # Cancelled before any worker took it: nothing can still be running, so no wait.
+    _age_uploads(api)
     resp = api.client.delete(f"/v1/jobs/{job_id}", headers=auth)
     assert resp.status_code == 200, resp.text
     assert resp.json()["blobs_removed"] == 1
     assert api.blobs() == []
+
+
+def test_a_file_stored_within_the_grace_period_is_left_to_the_orphan_sweep(api: Api) -> None:
+    # The same file may be on its way into another submission whose rows are not committed.
+    auth = api.tenant("acme")
+    job_id = api.submit(auth, documents=[OWN]).json()["id"]
+    api.client.post(f"/v1/jobs/{job_id}/cancel", headers=auth)
+    resp = api.client.delete(f"/v1/jobs/{job_id}", headers=auth)
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["blobs_removed"] == 0
+    assert len(api.blobs()) == 1
+    assert _rows(api, Document, job_id) == 0
 
 
 def test_delete_matter_removes_every_job_and_the_index(api: Api, run_job: Runner) -> None:
@@ -200,6 +223,7 @@ def test_delete_matter_removes_every_job_and_the_index(api: Api, run_job: Runner
                    "no matter 'acme v globex'")
 
     api.client.post(f"/v1/jobs/{waiting}/cancel", headers=auth)
+    _age_uploads(api)
     resp = api.client.delete("/v1/matters/acme v globex", headers=auth)
     assert resp.status_code == 200, resp.text
     body = resp.json()
