@@ -224,6 +224,22 @@ def test_the_ner_model_finds_names_the_rules_have_no_cue_for(
     assert without.scan(text) == []
 
 
+def test_names_in_capitals_and_beside_their_email_address_are_found(
+        detector: PresidioDetector) -> None:
+    text = ("EXECUTED as a deed.\n\nSIGNED as a deed by OKONKWO TEMITOPE ADEYEMI-HALVORSEN\n"
+            "in the presence of a witness. The administrator account is held by Thomas Nilsson "
+            "(thomas.nilsson@example.com).")
+    persons = [text[f.start:f.end] for f in detector.scan(text) if f.entity_type == "PERSON"]
+    assert persons == ["OKONKWO TEMITOPE ADEYEMI-HALVORSEN", "Thomas Nilsson"]
+
+
+def test_streets_headings_and_firms_are_not_persons(detector: PresidioDetector) -> None:
+    text = ("If to the Company:\nOlson Jordan and Cannon\n875 Sheryl Meadows, Port Lindsey\n\n"
+            "17.4 Respectful Workplace. Supplier shall prohibit harassment.\n\n"
+            "Registered office: 24607 Thomas Cape Apt. 819, Lake Edwin, HI 13592.")
+    assert [f for f in detector.scan(text) if f.entity_type == "PERSON"] == []
+
+
 def test_an_unknown_ner_model_is_a_configuration_error() -> None:
     with pytest.raises(ConfigError, match="LEXGRAPH_PII_NER_MODEL"):
         PresidioDetector(ner_model="no_such_spacy_model")

@@ -6,10 +6,13 @@ from __future__ import annotations
 import pytest
 
 from lexgraph.core.pii.names import (
+    ends_in_common_word,
     find_known_names,
     find_person_names,
+    find_unfamiliar_names,
     is_plausible_alias,
     screen_model_name,
+    title_case_capitals,
 )
 
 
@@ -56,6 +59,23 @@ def names(text: str, known: tuple[str, ...] = ()) -> set[str]:
     ("/s/ U. M. Onwuka\n", "U. M. Onwuka"),
     ("Name: August Lund-Bueno\nTitle: Surveyor", "August Lund-Bueno"),
     ("report weekly to Ndumiso Hlela, who approves each Deliverable", "Ndumiso Hlela"),
+    ("AMARA OKEKE and LIAM BRENNAN,\n        Petitioners,\n    v.\n", "AMARA OKEKE"),
+    ("DECLARATION OF SIOBHAN NÍ DHÓMHNAILL-WARD\n", "SIOBHAN NÍ DHÓMHNAILL-WARD"),
+    ("I, Tomasz Wróbel, declare as follows:", "Tomasz Wróbel"),
+    ("Signed for and on behalf of Walker PLC by Renata Ilves, Director", "Renata Ilves"),
+    ("SIGNED as a deed by Laís das Neves\nin the presence of:", "Laís das Neves"),
+    ("Kofi Asante\nAttorney for Petitioners\n", "Kofi Asante"),
+    ("shall be marked for the attention of Doreen Njoroge (fax 1-212-233-3239)",
+     "Doreen Njoroge"),
+    ("FAO Darrell Crane-Richardson\nJohnson Parker and Williams", "Darrell Crane-Richardson"),
+    ("(2) Yashoda Gokhale of 38 Waters Curve, Evanston", "Yashoda Gokhale"),
+    ("Nathan al Jennings | Curator | nathan@example.com | +44 7431 675941\n",
+     "Nathan al Jennings"),
+    ("Bank details: account holder Cal Kerin, IBAN GB37", "Cal Kerin"),
+    ("Witness name: Lot Bilal Lorreijn\nWitness address:", "Lot Bilal Lorreijn"),
+    ("Sincerely,\n\nIsrael Limón-van Voorst\nPartner", "Israel Limón-van Voorst"),
+    ("1. Anthony Henderson, Building surveyor, ahenderson@example.com", "Anthony Henderson"),
+    ("Name: Cecilia Fonseca Sr.\nTitle: Director", "Cecilia Fonseca Sr."),
 ])
 def test_names_with_a_cue_are_found(text: str, expected: str) -> None:
     assert expected in names(text)
@@ -81,6 +101,10 @@ def test_names_with_a_cue_are_found(text: str, expected: str) -> None:
     'Harbourline Logistics, a Delaware corporation (the "Consultant"), agrees.',
     "ACME WIDGET SUPPLY INC.,\n        Defendant.",
     "between Northwind Traders, a Delaware limited liability company, and the Buyer",
+    "Signed for and on behalf of Olson Jordan and Cannon by its Director",
+    "COHEN PATTERSON AND SAVAGE,\n        Defendant.",
+    "Section 121 of the Social Security Amendments of 1983 is amended.",
+    "Notices shall be sent to 875 Sheryl Meadows, Evanston.",
 ])
 def test_capitalized_legal_text_without_a_person_is_left_alone(text: str) -> None:
     assert names(text) == set()
@@ -116,9 +140,64 @@ def test_surnames_that_may_stand_alone(token: str, plausible: bool) -> None:
     ("Hans-Peter Müller\nTitle: Director", "Hans-Peter Müller\nTitle", "Hans-Peter Müller"),
     ("and Marguerite Okonkwo-Halvorsen, an", "Marguerite Okonkwo-Halvorsen",
      "Marguerite Okonkwo-Halvorsen"),
+    # Streets, places, numbered headings and firms that a model calls persons.
+    ("sent to Ana Lima at 875 Sheryl Meadows, Evanston", "Sheryl Meadows", None),
+    ("Suryatmi at 24 Thomas Cape, Lake Edwin, HI 13592", "Lake Edwin", None),
+    ("17.4 Respectful Workplace. Supplier shall", "Respectful Workplace", None),
+    ("his golf club in Potomac Falls, Virginia", "Potomac Falls", None),
+    ("on behalf of Olson Jordan and Cannon by", "Olson Jordan", None),
+    ("between Curtis Gill, a Delaware corporation, and", "Curtis Gill", None),
 ])
 def test_what_a_model_labels_a_person_is_screened(text: str, span: str,
                                                    kept: str | None) -> None:
     start = text.index(span)
     result = screen_model_name(text, start, start + len(span))
     assert (text[result[0]:result[1]] if result else None) == kept
+
+
+# A stand-in for the model's dictionary: English words that occur below.
+_WORDS = frozenset(["replacing", "hope", "supply", "centre", "programming", "workplace",
+                    "respectful", "payments", "invoices", "will", "lead", "the", "county",
+                    "meadows"])
+
+
+def unfamiliar(text: str) -> list[str]:
+    return [text[h.start:h.end] for h in find_unfamiliar_names(text, lambda w: w in _WORDS)]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Thabisile Chamane will lead the implementation team.", ["Thabisile Chamane"]),
+    ("Payments to Colum Guerin are made in arrears.", ["Colum Guerin"]),
+    ("Replacing Chibuzo Nwachukwu requires approval.", ["Chibuzo Nwachukwu"]),
+    # A given name may be a word; the surname may not.
+    ("Replacing Hope Adetokunbo requires approval.", ["Hope Adetokunbo"]),
+    ("the Fonterra Kaiapoi shall deliver", []),  # after a determiner: a defined term
+    ('the "Smaaash Kaiapoi" programme', []),  # in quotes: a defined term
+    ("for the particular Smaaash Centre as agreed", []),
+    ("Eurocinema Programming is licensed", []),
+    ("COUNTY OF LOS ANGELES", []),
+    ("County of Los Angeles", []),
+    ("sent to 875 Oduya Kamau, Nairobi", []),  # a street
+    ("Obuya Kamau and Odhiambo, a Kenyan partnership", []),
+])
+def test_names_made_of_words_no_dictionary_holds(text: str, expected: list[str]) -> None:
+    assert unfamiliar(text) == expected
+
+
+def test_capitals_are_read_in_title_case_without_moving_an_offset() -> None:
+    text = "SIGNED by MARGUERITE OKONKWO-HALVORSEN and İBRAHİM YILMAZ\nI. N. LINDQVIST"
+    titled = title_case_capitals(text)
+    assert len(titled) == len(text)
+    assert "Marguerite Okonkwo-Halvorsen" in titled
+    # "İ" has a two-character lower case: that run stays as it was.
+    assert "İBRAHİM YILMAZ" in titled
+
+
+def test_a_surname_inside_an_email_address_is_not_a_common_word() -> None:
+    assert not ends_in_common_word("held by Thomas Nilsson (thomas.nilsson@example.com)",
+                                   "Thomas Nilsson")
+    assert ends_in_common_word("the Hazard Analysis; a hazard analysis", "Hazard Analysis")
+
+
+def test_a_cited_case_party_is_not_an_unfamiliar_name() -> None:
+    assert unfamiliar("See Ashcroft v. Iqbal, 556 U.S. 662 (2009).") == []

@@ -435,8 +435,8 @@ _CASE_NAME_BEFORE = re.compile(r"[ \t]v(?:s)?\.?[ \t]+$")
 # A number before it, a street or a numbered heading ("17.4 Respectful Workplace").
 _HOUSE_NUMBER_BEFORE = re.compile(r"(?<![\w,])(?:\d+\.)*\d+[A-Za-z]?\.?[ \t]+$")
 _FIRM_AFTER = re.compile(
-    rf",?[ \t]+(?:and|And|AND|&)[ \t]+(?:{_WORD}|{_CAPS_WORD})(?![ \t]+(?:{_WORD}|{_CAPS_WORD}|"
-    rf"{_INITIAL}))")
+    rf",?[ \t]+(?:and|And|AND|&)[ \t]+(?:{_WORD}|{_CAPS_WORD})(?![\w\u2019'-])"
+    rf"(?![ \t]+(?:{_WORD}|{_CAPS_WORD}|{_INITIAL}))")
 _ENTITY_AFTER = re.compile(rf",?[ \t]+(?:an?|the)[ \t]+(?={_ENTITY_WORDS})")
 _UNIT_AFTER = re.compile(r"[ \t]+(?:Apt|Apartment|Suite|Ste|Unit|Floor|Fl)\b")
 # Words that open a place's name, not a person's ("Lake Edwin", "Port Mark", "Lower Parel").
@@ -571,8 +571,9 @@ def is_person_shaped(text: str, start: int, end: int) -> bool:
     return not any(_key(w) in _ORG_WORDS for w in text[start:end].split())
 
 
-_CAPS_RUN = re.compile(rf"[{_UPPER}][{_UPPER}\u2019'-]*[{_UPPER}](?:[ \t]+(?:[{_UPPER}]\.|"
-                       rf"[{_UPPER}][{_UPPER}\u2019'-]*[{_UPPER}]))+")
+_CAPS_RUN = re.compile(rf"(?<![\w\u2019'-])[{_UPPER}][{_UPPER}\u2019'-]*[{_UPPER}]"
+                       rf"(?:[ \t]+(?:[{_UPPER}]\.|[{_UPPER}][{_UPPER}\u2019'-]*[{_UPPER}]))+"
+                       rf"(?![\w\u2019'-])")
 
 
 def title_case_capitals(text: str) -> str:
@@ -642,6 +643,9 @@ def find_unfamiliar_names(text: str, is_word: Callable[[str], bool]) -> list[Nam
             continue
         if start > 0 and text[start - 1] in "\"\u201c":
             continue
+        if _CASE_NAME.match(text, end) or _CASE_NAME_BEFORE.search(text, max(0, start - 8),
+                                                                     start):
+            continue  # a party of a cited case, public record
         if _DETERMINER_BEFORE.search(text, max(0, start - 12), start) or _PLACE_OF.search(
                 text, max(0, start - 40), start) or in_address_or_firm(text, start, end):
             continue
