@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ScalarSelect, select
+from sqlalchemy import Connection, ScalarSelect, select
 from sqlalchemy.orm import Session
 
 from lexgraph import __version__
@@ -128,7 +128,7 @@ def source(tenant_id: Any, key: Any) -> ScalarSelect[Any]:
             .order_by(Job.id.desc()).limit(1).scalar_subquery())
 
 
-def load(s: Session, job_id: str) -> CachedResult | None:
+def load(s: Session | Connection, job_id: str) -> CachedResult | None:
     """The result and document ids of the job ``source`` named, or None if it is gone."""
     row = s.execute(select(Result.body, Result.markdown).where(Result.job_id == job_id)).first()
     if row is None:

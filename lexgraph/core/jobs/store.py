@@ -12,7 +12,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, bindparam, delete, func, insert, null, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    null,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -88,8 +99,9 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def _insert_ignore(session: Session, table: Any, values: dict[str, Any]) -> None:
-    dialect = session.get_bind().dialect.name
+def _insert_ignore(session: Session | Connection, table: Any, values: dict[str, Any]) -> None:
+    bind = session.get_bind() if isinstance(session, Session) else session
+    dialect = bind.dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -305,7 +317,7 @@ class JobStore:
                                      str(body.get("id", "")))
         raise Conflict("could not reserve the Idempotency-Key; retry")
 
-    def _matter_id(self, s: Session, tenant_id: str, name: str) -> str:
+    def _matter_id(self, s: Session | Connection, tenant_id: str, name: str) -> str:
         cached = self._matter_ids.get((tenant_id, name))
         if cached is not None:
             return cached
@@ -375,12 +387,14 @@ class JobStore:
         job_id = new_id("job")
         cache_key = result_cache.cache_key(who.tenant_id, sub, prepared, self.pipeline_version())
         opened = self._open_trace(job_id, who, sub, prepared, now)
-        with self.sessions.begin() as s:
+        # A plain connection rather than an ORM session: every statement here is Core, and
+        # the session's bookkeeping would cost more CPU than some of them.
+        with self.engine.begin() as conn:
             # Looked up in the transaction that stores the job: a source deleted meanwhile
             # takes its result row with it, and nothing is copied from it.
-            found = self._admit(s, who, cache_key,
+            found = self._admit(conn, who, cache_key,
                                 look=sub.cache and self.settings.result_cache)
-            matter_id = self._matter_id(s, who.tenant_id, sub.matter)
+            matter_id = self._matter_id(conn, who.tenant_id, sub.matter)
             if found is not None:
                 opened = None  # nothing runs, so there is no run to trace
             job_row = dict(id=job_id, tenant_id=who.tenant_id, matter_id=matter_id,
@@ -404,7 +418,6 @@ class JobStore:
             # bookkeeping costs more CPU than the rows. ``job`` stays transient; it only
             # renders the response.
             # The events go in as rows too, in this transaction (the outbox convention).
-            conn = s.connection()
             conn.execute(_INSERT_JOB, job_row)
             conn.execute(_INSERT_DOCUMENTS, doc_rows)
             events = [dict(job_id=job_id, tenant_id=who.tenant_id, type="job.queued",
@@ -425,7 +438,7 @@ class JobStore:
                                 usage=self.usage.none())
             headers = {"Location": f"/v1/jobs/{job_id}"}
             if idempotency_key is not None:
-                s.execute(update(IdempotencyRecord).where(
+                conn.execute(update(IdempotencyRecord).where(
                     IdempotencyRecord.tenant_id == who.tenant_id,
                     IdempotencyRecord.key == idempotency_key,
                 ).values(state="done", response_status=202, response_headers=headers,
@@ -436,17 +449,17 @@ class JobStore:
         return SubmitOutcome(202, headers, body, False, job_id,
                              found.job_id if found is not None else None)
 
-    def _admit(self, s: Session, who: Principal, cache_key: str,
+    def _admit(self, conn: Connection, who: Principal, cache_key: str,
                look: bool) -> result_cache.CachedResult | None:
         """Refuse a key revoked since it was verified, and find the job whose result answers
         this submission, in one statement of the submission's transaction."""
-        row = s.connection().execute(_ADMIT_AND_LOOK if look else _ADMIT, {
+        row = conn.execute(_ADMIT_AND_LOOK if look else _ADMIT, {
             "key_id": who.key_id, "tenant_id": who.tenant_id, "cache_key": cache_key}).first()
         if row is None:
             self._known_keys = {k: p for k, p in self._known_keys.items()
                                 if p.key_id != who.key_id}
             raise Unauthorized("the API key is not valid; create one with 'lexgraph keys create'")
-        return result_cache.load(s, row[1]) if row[1] is not None else None
+        return result_cache.load(conn, row[1]) if row[1] is not None else None
 
     def _open_trace(self, job_id: str, who: Principal, sub: Submission,
                     prepared: list[PreparedDocument], now: datetime) -> OpenedJob | None:
