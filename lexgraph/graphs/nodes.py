@@ -10,6 +10,7 @@ from lexgraph.core.errors import JobError
 from lexgraph.core.ingest.indexing import Indexer
 from lexgraph.core.ingest.limits import DocumentLimits, IngestBudget
 from lexgraph.core.vectorstore.base import Scope
+from lexgraph.graphs.interrupts import check_stop
 from lexgraph.graphs.state import ChunkRef, ExtractedDocument, GraphContext, JobState
 
 
@@ -32,7 +33,7 @@ def ingest(state: JobState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
                 error={"code": "blob_missing", "message": "the uploaded file is missing"}))
             continue
         done = indexer.index(scope, doc["id"], doc["filename"], doc["media_type"], data,
-                             budget=budget)
+                             budget=budget, check=check_stop)
         extracted.append(ExtractedDocument(id=doc["id"], filename=doc["filename"],
                                            media_type=doc["media_type"], pages=done.pages,
                                            error=done.error))

@@ -19,6 +19,7 @@ from lexgraph.core.observability.logcontext import log_context
 from lexgraph.core.outages import outage_of
 from lexgraph.core.tracing import JobTrace, continue_trace, get_tracer
 from lexgraph.graphs.builder import PROGRESS
+from lexgraph.graphs.interrupts import AttemptStopped, StopWatch, watching
 from lexgraph.graphs.state import DocumentInput, GraphContext, JobState
 
 log = logging.getLogger(__name__)
@@ -108,8 +109,13 @@ class JobRunner:
         every = max(0.2, settings.job_lease_seconds / 4)
         try:
             with (_Heartbeat(self.lifecycle, job_id, owner, every) as beat,
-                  metered(job_id, claimed.tenant_id)):
+                  metered(job_id, claimed.tenant_id),
+                  watching(StopWatch(beat.lost,
+                                     lambda: self.lifecycle.owns(job_id, owner)))):
                 outcome = self._drive(claimed, owner, beat)
+        except AttemptStopped:
+            log.info("job %s stopped inside a node: cancelled or taken over", job_id)
+            return "stopped: cancelled or taken over"
         except Exception as exc:
             service = outage_of(exc)
             if service is not None:

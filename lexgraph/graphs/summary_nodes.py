@@ -9,7 +9,7 @@ checks still run and can only make the compliance verdict stricter.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +25,7 @@ from lexgraph.core.guard import AuditEntry, ChunkScreening, DocumentScreener
 from lexgraph.core.pii import Pseudonymizer, PseudonymMap, get_detector, scan_pii
 from lexgraph.core.retrieval import Retriever
 from lexgraph.core.summary import ComplianceFinding, ComplianceReport, Section, load_profiles
-from lexgraph.core.summary.citations import check_key_terms, cite, verify
+from lexgraph.core.summary.citations import Check, Pages, check_key_terms, cite, verify
 from lexgraph.core.summary.compose import Composed, compose_extractive
 from lexgraph.core.summary.length import DEFAULT_LENGTH
 from lexgraph.core.summary.policy import check_policy
@@ -33,6 +33,7 @@ from lexgraph.core.summary.render import render_summary
 from lexgraph.core.summary.schema import Citation, KeyTerm, Statement
 from lexgraph.core.tracing import record as trace_record
 from lexgraph.core.vectorstore.base import Hit, Passage, Scope
+from lexgraph.graphs.interrupts import check_stop
 from lexgraph.graphs.state import ChunkRef, GraphContext, JobState
 from lexgraph.tools.guard_hook import GuardRecord, GuardSink, guarded
 from lexgraph.tools.search_passages import SearchPassagesTool
@@ -153,7 +154,9 @@ def redact(state: JobState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     pseudonymizer = Pseudonymizer(pmap, get_detector(runtime.context.settings))
     redacted: dict[str, str] = {}
     withheld: list[str] = []
-    for chunk in _admissible(state):
+    for n, chunk in enumerate(_admissible(state)):
+        if n % 32 == 0:
+            check_stop()  # outside the try: a stop is not a screening failure
         try:
             redacted[chunk["id"]] = pseudonymizer.pseudonymize(chunk["text"]).text
         except Exception:
@@ -319,6 +322,15 @@ def _cite(text: str, passage: Passage, embedder: Embedder) -> Citation:
 # check_compliance ---------------------------------------------------------------------------
 
 
+def _verify_each(sections: Sequence[Section], passages: Mapping[str, Passage],
+                 embedder: Embedder, *, threshold: float,
+                 pages: Pages | None) -> Iterator[Check]:
+    """``verify`` a section at a time, with a stop check before each."""
+    for section in sections:
+        check_stop()
+        yield from verify([section], passages, embedder, threshold=threshold, pages=pages)
+
+
 def check_compliance(state: JobState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     ctx = runtime.context
     sections = _sections(state["draft"])
@@ -326,9 +338,9 @@ def check_compliance(state: JobState, runtime: Runtime[GraphContext]) -> dict[st
     passages = _model_passages(state) if agentic else _source_passages(state)
     findings: list[ComplianceFinding] = []
     verdict = "pass"
-    for check in verify(sections, passages, ctx.embedder,
-                        threshold=ctx.settings.citation_threshold,
-                        pages=None if agentic else _pages(state)):
+    for check in _verify_each(sections, passages, ctx.embedder,
+                              threshold=ctx.settings.citation_threshold,
+                              pages=None if agentic else _pages(state)):
         if not check.supported:
             findings.append(ComplianceFinding(check="citations", section=check.section,
                                               statement=check.index,

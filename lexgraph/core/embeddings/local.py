@@ -127,11 +127,16 @@ class LocalEmbedder:
 
     def _encode(self, texts: list[str]) -> NDArray[np.float32]:
         model = self._loaded()
-        with self._encode_lock, self._no_autograd():
-            vectors = model.encode(texts, batch_size=self.batch_size,
-                                   convert_to_numpy=True, normalize_embeddings=False,
-                                   show_progress_bar=False)
-        return normalize(np.asarray(vectors, dtype=np.float32))
+        parts = []
+        # The lock is taken per batch, not per call: jobs sharing the model interleave batch
+        # by batch instead of one long document keeping the others waiting for all of it.
+        for start in range(0, len(texts), self.batch_size):
+            with self._encode_lock, self._no_autograd():
+                parts.append(np.asarray(model.encode(
+                    texts[start:start + self.batch_size], batch_size=self.batch_size,
+                    convert_to_numpy=True, normalize_embeddings=False,
+                    show_progress_bar=False), dtype=np.float32))
+        return normalize(np.concatenate(parts) if len(parts) > 1 else parts[0])
 
     def _no_autograd(self) -> contextlib.AbstractContextManager[Any]:
         if self.runtime != "torch":

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
+
 from lexgraph.core.embeddings.base import Embedder
 from lexgraph.core.errors import JobError
 from lexgraph.core.ingest.chunking import Chunk, chunk_pages
@@ -14,6 +16,10 @@ from lexgraph.core.ingest.limits import DocumentLimits, IngestBudget, pages_of
 from lexgraph.core.ingest.loaders import extract_pages
 from lexgraph.core.ingest.sniff import PDF
 from lexgraph.core.vectorstore.base import Passage, Scope, VectorStore
+
+# Chunks embedded per call: about a second of CPU for the packaged model at the longest chunks,
+# the most a cancel waits and the longest one job keeps the embedder from the others.
+EMBED_BATCH = 64
 
 
 @dataclass
@@ -65,10 +71,12 @@ class Indexer:
 
     def index(self, scope: Scope, document_id: str, filename: str, media_type: str,
               data: bytes, *, progress: Callable[[int], None] | None = None,
-              budget: IngestBudget | None = None) -> IndexedDocument:
+              budget: IngestBudget | None = None,
+              check: Callable[[], None] | None = None) -> IndexedDocument:
         """Index one document. An unreadable file, or one over the job's ``budget``, is
         reported in ``error``; a failing embedder or store raises, since no other document
-        would fare better."""
+        would fare better. ``check`` runs before each batch of chunks is embedded and may
+        raise to abandon the document (the job was cancelled); nothing is indexed then."""
         result = IndexedDocument(document_id, filename, media_type)
         try:
             result.pages, result.chunks = self.parse(document_id, media_type, data, budget)
@@ -78,7 +86,15 @@ class Indexer:
         if not result.chunks:
             result.error = {"code": "no_text", "message": "the document contains no text"}
             return result
-        vectors = self.embedder.embed([embedding_text(c) for c in result.chunks])
+        texts = [embedding_text(c) for c in result.chunks]
+        batches = []
+        # Batch by batch, so a cancel is noticed within one batch and a job with a huge
+        # document holds the embedder (shared by the worker's jobs) one batch at a time.
+        for start in range(0, len(texts), EMBED_BATCH):
+            if check is not None:
+                check()
+            batches.append(self.embedder.embed(texts[start:start + EMBED_BATCH]))
+        vectors = np.concatenate(batches) if len(batches) > 1 else batches[0]
         # Replace, not merge: a re-indexed document must not keep chunks it no longer has.
         self.store.delete_document(scope, document_id)
         self.store.upsert(scope, [to_passage(c, filename) for c in result.chunks], vectors)

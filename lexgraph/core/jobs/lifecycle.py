@@ -121,6 +121,12 @@ class Lifecycle:
         return and_(Job.id == job_id, Job.lease_owner == owner,
                     Job.status == JobStatus.running.value)
 
+    def owns(self, job_id: str, owner: str) -> bool:
+        """Whether ``owner`` still runs the job: one indexed read, cheap enough per batch."""
+        with self.sessions() as s:
+            return s.execute(select(Job.id).where(self._owned(job_id, owner))).first() \
+                is not None
+
     def heartbeat(self, job_id: str, owner: str) -> bool:
         """Extend the lease; False when the job was cancelled or taken over."""
         now = utcnow()
