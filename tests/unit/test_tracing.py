@@ -280,10 +280,11 @@ def test_without_an_api_key_nothing_is_attempted(
 def test_a_remembered_map_masks_a_payload_that_carries_none() -> None:
     anonymizer = TraceAnonymizer(lambda: get_detector(Settings()))
     pmap = PseudonymMap()
-    person = pmap.placeholder_for("PERSON", "Oriel Vantongeren")
-    # No recognizer finds this name on its own: no title, no role, no signature block.
-    sentence = {"result": "Payment goes to Oriel Vantongeren within thirty days."}
-    assert "Vantongeren" in anonymizer(sentence)["result"]
+    person = pmap.placeholder_for("PERSON", "Hope Swift")
+    # No recognizer finds this name on its own: no title, no role, no signature block, and
+    # both its words are dictionary words.
+    sentence = {"result": "Payment goes to Hope Swift within thirty days."}
+    assert "Hope Swift" in anonymizer(sentence)["result"]
     anonymizer({"state": {"pii": pmap.to_state()}})  # a node's inputs, as LangGraph sends them
     assert anonymizer(sentence)["result"] == f"Payment goes to {person} within thirty days."
 
