@@ -107,6 +107,8 @@ def _commands(group: Any, prefix: str) -> Iterable[tuple[str, Any]]:
 
 
 def _param_type(param: Any) -> str:
+    if param.metavar:  # a command's own spelling of what it takes
+        return cell(str(param.metavar))
     described = param.type_descriptor
     if described.is_choice:
         choices = [getattr(choice, "value", choice) for choice in described.choices or ()]
