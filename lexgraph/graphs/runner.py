@@ -71,6 +71,11 @@ class JobRunner:
         claimed = self._claim(job_id, owner)
         if claimed is None:
             return f"skipped: {self.lifecycle.status(job_id) or 'unknown job'}"
+        if claimed.id != job_id:
+            # A fairer choice: another tenant's job runs, and this one waits for a resend.
+            log.info("job %s waits; job %s of a tenant running fewer jobs goes first", job_id,
+                     claimed.id)
+            job_id = claimed.id
         # Every attempt (first run, resume after a crash or after review) is one child of the
         # job's root run, so the job stays one tree however many workers it took.
         trace = JobTrace.from_state(claimed.trace)

@@ -89,7 +89,8 @@ def get_services(settings: Settings) -> WorkerServices:
             configure_tracing(settings)
             engine = _migrated_engine(settings)
             lifecycle = Lifecycle(engine, settings.job_lease_seconds,
-                                  max_running_per_tenant=settings.tenant_max_running_jobs)
+                                  max_running_per_tenant=settings.tenant_max_running_jobs,
+                                  fair=True)
             saver, close_saver = open_checkpointer(settings.resolved_checkpoint_url,
                                                    key=checkpoint_key(settings))
             vectors = open_vector_store(settings)

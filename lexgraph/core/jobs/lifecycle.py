@@ -60,10 +60,44 @@ class ClaimedJob:
 
 class Lifecycle:
     def __init__(self, engine: Engine, lease_seconds: float, *,
-                 max_running_per_tenant: int = 0) -> None:
+                 max_running_per_tenant: int = 0, fair: bool = False) -> None:
         self.sessions = sessionmaker(engine, expire_on_commit=False)
         self.lease = timedelta(seconds=lease_seconds)
         self.max_running_per_tenant = max_running_per_tenant
+        # Claims share the workers among tenants (see _fairer).
+        self.fair = fair
+
+    def _fairer(self, s: Session, job_id: str, now: datetime) -> str | None:
+        """A queued job of another tenant that should run before ``job_id``, if any.
+
+        Messages reach workers in submission order, so one tenant's burst would fill every
+        worker slot it frees, however high its running cap. Instead, a worker handed a queued
+        job takes the oldest queued job of the tenant with the fewest running jobs whenever
+        that tenant runs strictly fewer than the job's own; the job it was handed waits for
+        the next sweep to send it again. A resumed job (lease lapsed) is never swapped.
+        """
+        row = s.execute(select(Job.tenant_id, Job.status).where(Job.id == job_id)).first()
+        if row is None or row.status != JobStatus.queued.value:
+            return None
+
+        def running_of(tenant: Any) -> Any:
+            return (select(func.count()).select_from(Job)
+                    .where(Job.tenant_id == tenant, Job.status == JobStatus.running.value,
+                           Job.lease_expires_at >= now).scalar_subquery())
+
+        waiting = (select(Job.tenant_id, func.min(Job.id).label("oldest"))
+                   .where(Job.status == JobStatus.queued.value,
+                          or_(Job.retry_at.is_(None), Job.retry_at <= now))
+                   .group_by(Job.tenant_id).subquery())
+        running = running_of(waiting.c.tenant_id)
+        query = select(waiting.c.tenant_id, waiting.c.oldest, running.label("running"))
+        if self.max_running_per_tenant:
+            query = query.where(running < self.max_running_per_tenant)
+        best = s.execute(query.order_by(running, waiting.c.oldest).limit(1)).first()
+        if best is None or best.tenant_id == row.tenant_id:
+            return None
+        own = s.execute(select(running_of(row.tenant_id))).scalar_one()
+        return str(best.oldest) if best.running < own else None
 
     def _tenant_is_full(self, s: Session, job_id: str, now: datetime) -> bool:
         """Whether a queued job must wait because its tenant runs as many jobs as it may. The
@@ -87,35 +121,50 @@ class Lifecycle:
 
     def claim(self, job_id: str, owner: str) -> ClaimedJob | None:
         """Take the job if it is queued or its previous owner's lease has lapsed, and its
-        tenant is under ``max_running_per_tenant``."""
+        tenant is under ``max_running_per_tenant``. With ``fair``, another tenant's queued job
+        may be taken instead (see ``_fairer``); the returned job's id says which."""
         now = utcnow()
         with self.sessions.begin() as s:
+            instead = self._fairer(s, job_id, now) if self.fair else None
+            if instead is not None and not (self.max_running_per_tenant
+                                            and self._tenant_is_full(s, instead, now)):
+                claimed = self._take(s, instead, owner, now)
+                if claimed is not None:
+                    # The job this message was for waits its turn; the next sweep resends it.
+                    s.execute(update(Job).where(Job.id == job_id,
+                                                Job.status == JobStatus.queued.value)
+                              .values(dispatched_at=None))
+                    return claimed
             if self.max_running_per_tenant and self._tenant_is_full(s, job_id, now):
                 return None
-            res = rowcount(s, update(Job).where(
-                Job.id == job_id,
-                or_(Job.status == JobStatus.queued.value,
-                    and_(Job.status == JobStatus.running.value, Job.lease_expires_at < now)),
-            ).values(status=JobStatus.running.value, lease_owner=owner,
-                     lease_expires_at=now + self.lease, attempts=Job.attempts + 1,
-                     retry_at=None, updated_at=now))
-            if res != 1:
-                return None
-            job = s.execute(select(Job).where(Job.id == job_id)).scalar_one()
-            if job.started_at is None:
-                job.started_at = now
-            emit(s, job.id, job.tenant_id, "job.started", status="running",
-                 attempt=job.attempts, resumed=job.attempts > 1)
-            docs = s.execute(select(Document).where(Document.job_id == job_id)
-                             .order_by(Document.position)).scalars()
-            return ClaimedJob(
-                id=job.id, tenant_id=job.tenant_id, matter=job.matter.name,
-                matter_id=job.matter_id, profile=job.profile,
-                instructions=job.instructions, attempt=job.attempts,
-                documents=[DocumentRef(d.id, d.filename, d.media_type, d.blob_key, d.pages,
-                                       d.size) for d in docs],
-                review=job.review, trace=job.trace, length=parse_length(job.length),
-            )
+            return self._take(s, job_id, owner, now)
+
+    def _take(self, s: Session, job_id: str, owner: str, now: datetime) -> ClaimedJob | None:
+        """Claim ``job_id`` in ``s`` if it is queued or its lease has lapsed."""
+        res = rowcount(s, update(Job).where(
+            Job.id == job_id,
+            or_(Job.status == JobStatus.queued.value,
+                and_(Job.status == JobStatus.running.value, Job.lease_expires_at < now)),
+        ).values(status=JobStatus.running.value, lease_owner=owner,
+                 lease_expires_at=now + self.lease, attempts=Job.attempts + 1,
+                 retry_at=None, updated_at=now))
+        if res != 1:
+            return None
+        job = s.execute(select(Job).where(Job.id == job_id)).scalar_one()
+        if job.started_at is None:
+            job.started_at = now
+        emit(s, job.id, job.tenant_id, "job.started", status="running",
+             attempt=job.attempts, resumed=job.attempts > 1)
+        docs = s.execute(select(Document).where(Document.job_id == job_id)
+                         .order_by(Document.position)).scalars()
+        return ClaimedJob(
+            id=job.id, tenant_id=job.tenant_id, matter=job.matter.name,
+            matter_id=job.matter_id, profile=job.profile,
+            instructions=job.instructions, attempt=job.attempts,
+            documents=[DocumentRef(d.id, d.filename, d.media_type, d.blob_key, d.pages,
+                                   d.size) for d in docs],
+            review=job.review, trace=job.trace, length=parse_length(job.length),
+        )
 
     def _owned(self, job_id: str, owner: str) -> Any:
         return and_(Job.id == job_id, Job.lease_owner == owner,
