@@ -147,6 +147,7 @@ def test_surnames_that_may_stand_alone(token: str, plausible: bool) -> None:
     ("his golf club in Potomac Falls, Virginia", "Potomac Falls", None),
     ("on behalf of Olson Jordan and Cannon by", "Olson Jordan", None),
     ("between Curtis Gill, a Delaware corporation, and", "Curtis Gill", None),
+    ("Good Manufacturing Practice, Hazard Analysis, and", "Hazard Analysis", None),
 ])
 def test_what_a_model_labels_a_person_is_screened(text: str, span: str,
                                                    kept: str | None) -> None:

@@ -495,9 +495,14 @@ def screen_model_name(text: str, start: int, end: int) -> tuple[int, int] | None
         return None  # "Subchapter M", "Schedule B"
     if _CASE_NAME.match(text, last) or _CASE_NAME_BEFORE.search(text, max(0, first - 8), first):
         return None
-    if in_address_or_firm(text, first, last):
+    if in_address_or_firm(text, first, last) or _ABSTRACT_NOUN.search(words[-1]):
         return None
     return first, last
+
+
+# Endings of abstract nouns, which capitalized terms end in and surnames hardly ever do
+# ("Hazard Analysis", "Data Protection", "Good Faith Commitment").
+_ABSTRACT_NOUN = re.compile(r"(?:ysis|tion|sion|ness|ity|ology|ship|ism|.{5,}ment|ments)\W*$")
 
 
 _DETERMINERS = (r"the|a|an|any|such|each|all|this|these|those|its|their|our|your|every|no|"
