@@ -6,7 +6,6 @@ Commands only wire: they call into core/, api/ and workers/ and print.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import socket
@@ -15,7 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import httpx
 import typer
@@ -24,7 +23,7 @@ from rich.markdown import Markdown
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from lexgraph.core.config.settings import PROFILES, Settings, get_settings
+from lexgraph.core.config.settings import Settings, get_settings
 from lexgraph.core.summary.length import (
     DEFAULT_LENGTH,
     LENGTH_MESSAGE,
@@ -35,8 +34,12 @@ from lexgraph.core.summary.length import (
     parse_length,
 )
 
+if TYPE_CHECKING:
+    from lexgraph.api import models
+    from lexgraph.client import Client
+
 app = typer.Typer(help="lexgraph: verified, cited summaries of legal documents.",
-                  no_args_is_help=True, add_completion=False)
+                  no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 train_app = typer.Typer(help="Rebuild the packaged models from their training data.",
@@ -343,35 +346,60 @@ def _local_key(settings: Settings) -> str:
     return key
 
 
-def _submit_and_follow(client: httpx.Client, files: list[Path], matter: str, profile: str,
-                       instructions: str | None, length: str | int) -> dict[str, Any]:
-    data = {"matter": matter, "profile": profile, "length": str(length)}
-    if instructions:
-        data["instructions"] = instructions
-    with contextlib.ExitStack() as stack:
-        parts = [("files", (f.name, stack.enter_context(f.open("rb")))) for f in files]
-        resp = client.post("/v1/jobs", data=data, files=parts)
-    if resp.status_code != 202:
-        raise typer.Exit(_fail(_problem_text(resp)))
-    job = resp.json()
+def _follow(lg: Client, job_id: str) -> models.Job:
+    """Wait for the job on its event stream, with a progress bar fed by the events."""
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                   TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(), console=console,
                   transient=True) as bar:
         task = bar.add_task("queued", total=1.0)
-        while job["status"] in ("queued", "running"):
-            time.sleep(0.25)
-            job = client.get(f"/v1/jobs/{job['id']}").json()
-            bar.update(task, completed=job["progress"],
-                       description=job["stage"] or job["status"])
-    return dict(job)
+
+        def show(event: models.JobEvent) -> None:
+            stage = event.data.get("stage") or event.data.get("status") or event.type
+            progress = event.data.get("progress")
+            bar.update(task, description=str(stage),
+                       completed=float(progress) if progress is not None else None)
+
+        job: models.Job = lg.wait(job_id, on_event=show)
+        return job
 
 
-def _problem_text(resp: httpx.Response) -> str:
+def _write_result(lg: Client, job_id: str, form: str, output: Path | None) -> None:
+    if form == "docx":
+        assert output is not None
+        output.write_bytes(lg.result(job_id, format="docx"))
+    elif form == "json":
+        text = lg.result(job_id, format="json").model_dump_json(indent=2)
+        if output is None:
+            out.print_json(text)
+            return
+        output.write_text(text + "\n", encoding="utf-8")
+    else:
+        markdown = lg.result(job_id, format="markdown")
+        if output is None:
+            if out.is_terminal:
+                out.print(Markdown(markdown))
+            else:
+                out.print(markdown, markup=False, highlight=False, end="")
+            return
+        output.write_text(markdown, encoding="utf-8")
+    console.print(f"result written to {output}")
+
+
+def _length_option(value: str) -> str | int:
     try:
-        body = resp.json()
-        return f"{resp.status_code} {body.get('title', '')}: {body.get('detail', '')}"
-    except ValueError:
-        return f"{resp.status_code}: {resp.text[:200]}"
+        return parse_length(value)
+    except InvalidLength:
+        raise typer.BadParameter(f"must be {LENGTH_MESSAGE}") from None
+
+
+def _complete_length(incomplete: str) -> list[str]:
+    return [name for name in LENGTH_NAMES if name.startswith(incomplete)]
+
+
+Profile = Literal["contract", "court_opinion", "legislation", "general"]
+
+
+RESULT_FORMATS = {".md": "markdown", ".markdown": "markdown", ".json": "json", ".docx": "docx"}
 
 
 @app.command()
@@ -379,9 +407,13 @@ def summarize(
     files: Annotated[list[Path],
                      typer.Argument(help="Documents (PDF, DOCX, HTML, Markdown, TXT).")],
     matter: Annotated[str, typer.Option(help="Matter the documents belong to.")] = "default",
-    profile: Annotated[str, typer.Option(help=f"One of {', '.join(PROFILES)}.")] = "general",
+    profile: Annotated[Profile, typer.Option(help="What kind of document it is.")] = "general",
     instructions: Annotated[str | None, typer.Option(help="Extra instructions.")] = None,
+    # A name or a word budget: _length_option hands back either (str | int, which typer's
+    # annotations cannot spell).
     length: Annotated[str, typer.Option(
+        parser=_length_option, autocompletion=_complete_length,
+        metavar="[" + "|".join(LENGTH_NAMES) + f"|{MIN_WORDS}..{MAX_WORDS}]",
         help=f"Summary length: {', '.join(LENGTH_NAMES)}, or a word budget from {MIN_WORDS} "
              f"to {MAX_WORDS}.")] = DEFAULT_LENGTH,
     url: Annotated[str | None, typer.Option(help="A running lexgraph API; default: start "
@@ -389,36 +421,43 @@ def summarize(
     api_key: Annotated[str | None, typer.Option(envvar="LEXGRAPH_API_KEY",
                                                  help="Key for --url.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result.")] = False,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", dir_okay=False,
+        help="Write the result to this file: Markdown, JSON or DOCX by its extension "
+             "(.md, .json, .docx) or --format.")] = None,
+    result_format: Annotated[Literal["markdown", "json", "docx"] | None, typer.Option(
+        "--format",
+        help="The result's format; default: from --output's extension, else markdown "
+             "(json with --json).")] = None,
 ) -> None:
-    """Submit documents as one job, show its progress and print the result."""
+    """Submit documents as one job, follow its progress and print or save the result."""
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         raise typer.Exit(_fail(f"not a file: {', '.join(missing)}"))
-    if profile not in PROFILES:
-        raise typer.Exit(_fail(f"--profile must be one of {', '.join(PROFILES)}"))
-    try:
-        parsed_length = parse_length(length)
-    except InvalidLength:
-        raise typer.Exit(_fail(f"--length must be {LENGTH_MESSAGE}")) from None
+    form = result_format or (RESULT_FORMATS.get(output.suffix.lower()) if output else None) \
+        or ("json" if as_json else "markdown")
+    if output is not None and result_format is None and output.suffix.lower() not in \
+            RESULT_FORMATS:
+        raise typer.Exit(_fail("--output needs a .md, .json or .docx name, or --format"))
+    if form == "docx" and output is None:
+        raise typer.Exit(_fail("a DOCX result needs --output FILE.docx"))
     settings = get_settings()
 
     def run(base: str, key: str) -> None:
-        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"},
-                          timeout=60) as client:
-            job = _submit_and_follow(client, files, matter, profile, instructions,
-                                     parsed_length)
-            if job["status"] != "succeeded":
-                error = (job.get("error") or {}).get("message", job["status"])
-                raise typer.Exit(_fail(f"job {job['id']} {job['status']}: {error}"))
-            accept = "application/json" if as_json else "text/markdown"
-            res = client.get(f"/v1/jobs/{job['id']}/result", headers={"Accept": accept})
-            if as_json:
-                out.print_json(json.dumps(res.json()))
-            elif out.is_terminal:
-                out.print(Markdown(res.text))
-            else:
-                out.print(res.text, markup=False, highlight=False, end="")
-            console.print(f"job {job['id']} succeeded")
+        from lexgraph.client import Client, ProblemError
+
+        try:
+            with Client(base, api_key=key) as lg:
+                job = lg.submit(files=files, matter=matter, profile=profile,
+                                instructions=instructions, length=length)
+                job = _follow(lg, job.id)
+                if job.status != "succeeded":
+                    error = job.error.message if job.error else job.status
+                    raise typer.Exit(_fail(f"job {job.id} {job.status}: {error}"))
+                _write_result(lg, job.id, form, output)
+        except ProblemError as exc:
+            raise typer.Exit(_fail(str(exc))) from None
+        console.print(f"job {job.id} succeeded")
 
     if url:
         if not api_key:

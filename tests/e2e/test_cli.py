@@ -64,14 +64,19 @@ def test_summarize_reports_bad_input(tmp_path: Path) -> None:
     assert refused.returncode == 1
     assert "415" in refused.stderr and "scan.txt" in refused.stderr
 
+    # Choices are checked before anything starts: a usage error (exit code 2).
     profile = lexgraph("summarize", str(SAMPLE), "--profile", "memo", data_dir=tmp_path / "var")
-    assert profile.returncode == 1 and "--profile must be one of" in profile.stderr
+    assert profile.returncode == 2 and "'memo' is not one of 'contract'" in profile.stderr
 
     for bad in ("long", "29", "-5"):
         length = lexgraph("summarize", str(SAMPLE), "--length", bad, data_dir=tmp_path / "var")
-        assert length.returncode == 1, bad
-        assert "--length must be one of brief, standard, detailed, or a whole number of words " \
-               "from 30 to 5000" in " ".join(length.stderr.split()), length.stderr
+        assert length.returncode == 2, bad
+        words = " ".join(w for w in length.stderr.split() if w != "│")
+        assert "must be one of brief, standard, detailed, or a whole number of words " \
+               "from 30 to 5000" in words, length.stderr
+    docx = lexgraph("summarize", str(SAMPLE), "--output", str(tmp_path / "out.pdf"),
+                    data_dir=tmp_path / "var")
+    assert docx.returncode == 1 and "--output needs a .md, .json or .docx name" in docx.stderr
 
 
 def test_keys_migrate_and_worker_validation(tmp_path: Path) -> None:
@@ -114,6 +119,13 @@ def test_up_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
                         LEXGRAPH_API_KEY=key)
         assert done.returncode == 0, done.stderr
         assert "# Document summary: default" in done.stdout
+        # --output picks the format by its extension; the result comes through the client.
+        saved = tmp_path / "summary.docx"
+        done = lexgraph("summarize", str(SAMPLE), "--url", base, "--output", str(saved),
+                        data_dir=data, LEXGRAPH_API_KEY=key)
+        assert done.returncode == 0, done.stderr
+        assert saved.read_bytes()[:2] == b"PK" and f"result written to {saved}" in \
+            " ".join(done.stderr.split())
         # Ctrl-C reaches the whole foreground process group, as in a terminal.
         os.killpg(proc.pid, signal.SIGINT)
         assert proc.wait(timeout=30) == 0
