@@ -211,6 +211,19 @@ def worker(
             raise typer.Exit(2) from None
         console.print(f"model ready: {engine.model}")
         threads = concurrency or settings.inference_concurrency
+    if "orchestrate" in wanted:
+        from lexgraph.core.errors import LexgraphError
+        from lexgraph.workers.preload import preload
+
+        # Loaded before the first message, not by the first job: that job would otherwise
+        # take several times its own run time (the ready marker follows Celery's start).
+        console.print("loading the models jobs use…")
+        try:
+            spent = preload(settings)
+        except LexgraphError as exc:
+            console.print(f"[red]cannot start an orchestrator worker:[/red] {exc}")
+            raise typer.Exit(2) from None
+        console.print("models ready: " + ", ".join(f"{k} {v:.1f} s" for k, v in spent.items()))
     celery.worker_main([
         *(["--quiet"] if quiet else []),  # celery's own option, before the sub-command
         "worker", "-Q", ",".join(wanted), "--pool", "threads",
@@ -265,18 +278,24 @@ def _stack(settings: Settings, port: int, *, quiet: bool,
                 proc.wait()
 
 
-def _wait_ready(base: str, procs: list[subprocess.Popen[bytes]], timeout: float = 60) -> None:
+def _wait_ready(base: str, procs: list[subprocess.Popen[bytes]], settings: Settings,
+                timeout: float = 300) -> None:
+    """Until the API answers /readyz and the worker (``procs[1]``) has its models loaded; the
+    very first start also exports the embedding model, hence the long timeout."""
+    from lexgraph.workers.preload import ready_marker
+
+    marker = ready_marker(settings, procs[1].pid)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for proc in procs:
             if proc.poll() is not None:
                 raise typer.Exit(_fail(f"a service process exited early (code {proc.returncode})"))
         try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+            if marker.exists() and httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
-        time.sleep(0.2)
+        time.sleep(0.1)
     raise typer.Exit(_fail("the embedded service did not become ready"))
 
 
@@ -297,10 +316,13 @@ def up(
     # service manager) must stop the children too, so both become KeyboardInterrupt here.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _interrupt)
+    probe = "127.0.0.1" if settings.api_host in ("0.0.0.0", "::", "") else settings.api_host
     with _stack(settings, port, quiet=False, host=settings.api_host) as procs:
-        console.print(f"lexgraph is up at [bold]http://{settings.api_host}:{port}[/bold] "
-                      f"(data in {settings.data_dir}); Ctrl-C stops it")
         try:
+            # Up means a job submitted now runs at once: API answering, models loaded.
+            _wait_ready(f"http://{probe}:{port}", procs, settings)
+            console.print(f"lexgraph is up at [bold]http://{settings.api_host}:{port}[/bold] "
+                          f"(data in {settings.data_dir}); Ctrl-C stops it")
             _supervise(procs, env={**os.environ, "LEXGRAPH_DATA_DIR": str(settings.data_dir)})
         except KeyboardInterrupt:
             console.print("stopping…")
@@ -469,7 +491,7 @@ def summarize(
     console.print(f"starting embedded lexgraph (data in {settings.data_dir})…")
     with _stack(settings, port, quiet=True) as procs:
         base = f"http://127.0.0.1:{port}"
-        _wait_ready(base, procs)
+        _wait_ready(base, procs, settings)
         run(base, key)
 
 

@@ -91,6 +91,15 @@ def test_memo_encodes_each_text_once(embedder: LocalEmbedder) -> None:
     assert asked[-1] == [TEXTS[0]]
 
 
+def test_a_memo_of_size_zero_keeps_nothing(tmp_path: Path) -> None:
+    none_kept = make_embedder(Settings(data_dir=tmp_path, embedding_runtime="torch",
+                                       embedding_memo_size=0))
+    assert isinstance(none_kept, LocalEmbedder)
+    none_kept.embed(TEXTS[:2])
+    none_kept.embed(TEXTS[:2])
+    assert len(none_kept.memo) == 0 and none_kept.memo.misses == 4
+
+
 def test_embedder_answers_repeated_texts_from_its_memo() -> None:
     fresh = LocalEmbedder()
     fresh.embed(TEXTS[:2])

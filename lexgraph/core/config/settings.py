@@ -306,6 +306,12 @@ class Settings(BaseSettings):
         "embedding_cache_dir; `onnx-int8`: the same with int8 dynamic quantization "
         "(measured in bench/README.md: faster on CPUs at equal search and summary quality).",
     )
+    embedding_memo_size: int = Field(
+        16384, ge=0, le=1_000_000,
+        description="`local` only: vectors kept per process by text digest, so a text met "
+        "again (section queries, a resubmitted document, a sentence cited then checked) is "
+        "not encoded again; about 1.5 kB each; 0 keeps none.",
+    )
     embedding_threads: int = Field(
         0, ge=0, le=256,
         description="`local` only: threads one embedding call may use; 0 leaves it to the "

@@ -14,7 +14,8 @@ def make_embedder(settings: Settings) -> Embedder:
         return LocalEmbedder(settings.embedding_model, batch_size=settings.embedding_batch_size,
                              runtime=settings.embedding_runtime,
                              cache_dir=settings.resolved_embedding_cache_dir,
-                             threads=settings.embedding_threads)
+                             threads=settings.embedding_threads,
+                             memo_size=settings.embedding_memo_size)
     if not settings.embedding_url:
         raise ConfigError("LEXGRAPH_EMBEDDING_BACKEND=openai needs LEXGRAPH_EMBEDDING_URL, "
                           "the base URL of an OpenAI-compatible embeddings server")

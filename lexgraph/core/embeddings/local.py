@@ -90,7 +90,8 @@ class LocalEmbedder:
 
     def __init__(self, model: str = PACKAGED_MODEL, *, batch_size: int = 32,
                  device: str | None = None, runtime: Runtime = "torch",
-                 cache_dir: Path | None = None, threads: int = 0) -> None:
+                 cache_dir: Path | None = None, threads: int = 0,
+                 memo_size: int = 16384) -> None:
         self.model_name = model
         self.batch_size = batch_size
         self.device = device
@@ -101,7 +102,7 @@ class LocalEmbedder:
         self._encode_lock = threading.Lock()
         # Texts met again (section queries on every job, a sentence cited and then checked)
         # come back from here instead of the model.
-        self.memo = VectorMemo()
+        self.memo = VectorMemo(memo_size)
 
     @property
     def name(self) -> str:
