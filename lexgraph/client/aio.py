@@ -80,10 +80,10 @@ class AsyncClient:
     # Jobs ---------------------------------------------------------------------------------
 
     async def submit(self, *, matter: str, files: Sequence[FileInput] | None = None,
-               text: str | None = None, filename: str = "document.txt",
-               profile: str = "general", length: str | int | None = None,
-               instructions: str | None = None, webhook_url: str | None = None,
-               idempotency_key: str | None = None) -> models.Job:
+                     text: str | None = None, filename: str = "document.txt",
+                     profile: str = "general", length: str | int | None = None,
+                     instructions: str | None = None, webhook_url: str | None = None,
+                     idempotency_key: str | None = None) -> models.Job:
         """Submit documents (``files``: paths or (name, bytes) pairs) or one ``text`` as a job.
 
         An Idempotency-Key is made when none is given, so retries never create a second job.
@@ -99,12 +99,12 @@ class AsyncClient:
         return job
 
     async def list_jobs(self, *, status: str | None = None, matter: str | None = None,
-                  limit: int | None = None, cursor: str | None = None) -> models.JobList:
+                        limit: int | None = None, cursor: str | None = None) -> models.JobList:
         page: models.JobList = await self._run(calls.list_jobs(status, matter, limit, cursor))
         return page
 
     async def iter_jobs(self, *, status: str | None = None, matter: str | None = None,
-                  page_size: int = 100) -> AsyncIterator[models.Job]:
+                        page_size: int = 100) -> AsyncIterator[models.Job]:
         """Every job, newest first, fetching pages as the iteration goes."""
         cursor: str | None = None
         while True:
@@ -142,7 +142,7 @@ class AsyncClient:
         return await self._run(calls.result(job_id, format))
 
     async def list_events(self, job_id: str, *, after: int | None = None,
-                    limit: int | None = None) -> models.JobEventList:
+                          limit: int | None = None) -> models.JobEventList:
         page: models.JobEventList = await self._run(calls.list_events(job_id, after, limit))
         return page
 
@@ -157,8 +157,8 @@ class AsyncClient:
             after = page.next_after
 
     async def wait(self, job_id: str, *, until: frozenset[str] | set[str] = SETTLED,
-             timeout: float | None = None,
-             on_event: Callable[[models.JobEvent], None] | None = None) -> models.Job:
+                   timeout: float | None = None,
+                   on_event: Callable[[models.JobEvent], None] | None = None) -> models.Job:
         """Follow the job's event stream until it reaches a status in ``until`` (by default:
         finished, or waiting for review), and return the job then.
 
@@ -183,7 +183,7 @@ class AsyncClient:
         return job
 
     async def _follow_stream(self, follow: Follow,
-                       on_event: Callable[[models.JobEvent], None] | None) -> bool:
+                             on_event: Callable[[models.JobEvent], None] | None) -> bool:
         """Read the stream until an event says the job may have settled (True), or until it
         ends or breaks (False)."""
         try:
@@ -204,20 +204,20 @@ class AsyncClient:
         return False
 
     async def audit(self, job_id: str, *, after: int | None = None, limit: int | None = None,
-              stage: Literal["document", "call", "result"] | None = None,
-              ) -> models.GuardDecisionList:
+                    stage: Literal["document", "call", "result"] | None = None,
+                    ) -> models.GuardDecisionList:
         page: models.GuardDecisionList = await self._run(calls.audit(job_id, after, limit, stage))
         return page
 
     async def review(self, job_id: str, action: Literal["approve", "edit", "reject"], *,
-               edits: Sequence[Mapping[str, Any]] | None = None,
-               comment: str | None = None) -> models.Job:
+                     edits: Sequence[Mapping[str, Any]] | None = None,
+                     comment: str | None = None) -> models.Job:
         """Decide on a job in needs_review; ``edits``: {section, index, text | delete}."""
         job: models.Job = await self._run(calls.review(job_id, action, edits, comment))
         return job
 
     async def feedback(self, job_id: str, score: float, *, comment: str | None = None,
-                 correction: str | None = None) -> models.Feedback:
+                       correction: str | None = None) -> models.Feedback:
         made: models.Feedback = await self._run(calls.feedback(job_id, score, comment, correction))
         return made
 
@@ -228,15 +228,15 @@ class AsyncClient:
     # Webhooks -----------------------------------------------------------------------------
 
     async def create_endpoint(self, url: str, *, event_types: Sequence[str] | None = None,
-                        description: str | None = None,
-                        enabled: bool = True) -> models.WebhookEndpointWithSecret:
+                              description: str | None = None,
+                              enabled: bool = True) -> models.WebhookEndpointWithSecret:
         """Register an endpoint; the answer carries its signing secret, shown only here."""
         made: models.WebhookEndpointWithSecret = await self._run(
             calls.create_endpoint(url, event_types, description, enabled))
         return made
 
     async def list_endpoints(self, *, limit: int | None = None,
-                       cursor: str | None = None) -> models.WebhookEndpointList:
+                             cursor: str | None = None) -> models.WebhookEndpointList:
         page: models.WebhookEndpointList = await self._run(calls.list_endpoints(limit, cursor))
         return page
 
@@ -258,15 +258,15 @@ class AsyncClient:
         return found
 
     async def list_endpoint_deliveries(self, endpoint_id: str, *, status: str | None = None,
-                                 limit: int | None = None,
-                                 cursor: str | None = None) -> models.WebhookDeliveryList:
+                                       limit: int | None = None,
+                                       cursor: str | None = None) -> models.WebhookDeliveryList:
         page: models.WebhookDeliveryList = await self._run(calls.list_deliveries(
             calls.endpoint_deliveries_path(endpoint_id), status, limit, cursor))
         return page
 
     async def list_job_deliveries(self, job_id: str, *, status: str | None = None,
-                            limit: int | None = None,
-                            cursor: str | None = None) -> models.WebhookDeliveryList:
+                                  limit: int | None = None,
+                                  cursor: str | None = None) -> models.WebhookDeliveryList:
         page: models.WebhookDeliveryList = await self._run(calls.list_deliveries(
             calls.job_deliveries_path(job_id), status, limit, cursor))
         return page
@@ -290,7 +290,7 @@ class AsyncClient:
     # Usage, keys, health ------------------------------------------------------------------
 
     async def usage(self, *, since: datetime | None = None,
-              until: datetime | None = None) -> models.TenantUsage:
+                    until: datetime | None = None) -> models.TenantUsage:
         found: models.TenantUsage = await self._run(calls.usage(since, until))
         return found
 

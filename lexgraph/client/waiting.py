@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from urllib.parse import quote
 
 import httpx
 
@@ -21,8 +22,6 @@ MAX_PAUSE = 10.0
 class Follow:
     def __init__(self, job_id: str, until: frozenset[str] | set[str],
                  timeout: float | None) -> None:
-        from urllib.parse import quote
-
         self.path = f"/v1/jobs/{quote(job_id, safe='')}/events/stream"
         self.until = until
         self.deadline = None if timeout is None else time.monotonic() + timeout
