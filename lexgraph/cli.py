@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -317,19 +317,35 @@ def up(
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _interrupt)
     probe = "127.0.0.1" if settings.api_host in ("0.0.0.0", "::", "") else settings.api_host
+    from lexgraph.workers.preload import ready_marker
+
+    announced = False
+
+    def announce(procs: list[subprocess.Popen[bytes]]) -> None:
+        # Up means a job submitted now runs at once: API answering, the worker's models
+        # loaded. Checked while supervising, so a worker that dies while it loads is
+        # started again like any other.
+        nonlocal announced
+        if announced or not ready_marker(settings, procs[1].pid).exists():
+            return
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"http://{probe}:{port}/readyz", timeout=2).status_code == 200:
+                announced = True
+                console.print(f"lexgraph is up at [bold]http://{settings.api_host}:{port}"
+                              f"[/bold] (data in {settings.data_dir}); Ctrl-C stops it")
+
     with _stack(settings, port, quiet=False, host=settings.api_host) as procs:
         try:
-            # Up means a job submitted now runs at once: API answering, models loaded.
-            _wait_ready(f"http://{probe}:{port}", procs, settings)
-            console.print(f"lexgraph is up at [bold]http://{settings.api_host}:{port}[/bold] "
-                          f"(data in {settings.data_dir}); Ctrl-C stops it")
-            _supervise(procs, env={**os.environ, "LEXGRAPH_DATA_DIR": str(settings.data_dir)})
+            _supervise(procs, env={**os.environ, "LEXGRAPH_DATA_DIR": str(settings.data_dir)},
+                       tick=announce)
         except KeyboardInterrupt:
             console.print("stopping…")
 
 
-def _supervise(procs: list[subprocess.Popen[bytes]], env: dict[str, str]) -> None:
-    """Start again any service process that exits, until interrupted.
+def _supervise(procs: list[subprocess.Popen[bytes]], env: dict[str, str],
+               tick: Callable[[list[subprocess.Popen[bytes]]], None] | None = None) -> None:
+    """Start again any service process that exits, until interrupted; ``tick`` runs after
+    each look at the processes.
 
     A worker may exit on a failure it cannot recover from in process (a broker lost in the
     middle of an acknowledgement, a crash in a native library); its jobs are safe in the
@@ -352,7 +368,9 @@ def _supervise(procs: list[subprocess.Popen[bytes]], env: dict[str, str]) -> Non
             procs[i] = subprocess.Popen(proc.args, env=env)
             started[i] = time.monotonic()
             backoff[i] = min(backoff[i] * 2, 30.0)
-        time.sleep(0.5)
+        if tick is not None:
+            tick(procs)
+        time.sleep(0.2)
 
 
 def _local_key(settings: Settings) -> str:
