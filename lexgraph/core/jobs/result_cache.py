@@ -36,7 +36,8 @@ from lexgraph.core.summary.length import parse_length
 # what is accepted) are left out: they change how a job runs, not what it says.
 RESULT_SETTINGS: tuple[str, ...] = (
     "chunk_max_chars", "ingest_max_chars", "max_pages",
-    "embedding_backend", "embedding_model", "embedding_url", "vector_store",
+    "embedding_backend", "embedding_model", "embedding_runtime", "embedding_url",
+    "vector_store",
     "llm_backend", "llm_base_url", "llm_model", "llm_served_name", "llm_max_tokens",
     "llm_temperature", "llm_context_window", "llm_script", "llm_max_model_len", "llm_dtype",
     "guard_backend", "guard_model", "guard_base_url", "guard_policy", "guard_script",
