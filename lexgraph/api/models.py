@@ -122,6 +122,8 @@ class Job(Resource):
     updated_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    cached_from: str | None = Field(None, description="The earlier identical job whose result "
+                                    "answered this one; null when the job ran.")
     links: JobLinks
 
 

@@ -110,7 +110,7 @@ def _read_file(item: FileInput) -> tuple[str, bytes, str]:
 
 def submit(*, matter: str, files: Sequence[FileInput] | None, text: str | None,
            filename: str, profile: str, length: str | int | None, instructions: str | None,
-           webhook_url: str | None, idempotency_key: str | None) -> Call:
+           webhook_url: str | None, idempotency_key: str | None, cache: bool = True) -> Call:
     if (files is None) == (text is None):
         raise ValueError("give either files or text")
     # A key of our own makes every retry of this submission safe: the server answers the
@@ -124,10 +124,13 @@ def submit(*, matter: str, files: Sequence[FileInput] | None, text: str | None,
         fields["instructions"] = instructions
     if webhook_url is not None:
         fields["webhook_url"] = webhook_url
+    if not cache:
+        fields["cache"] = False
     if text is not None:
         call.json = {**fields, "documents": [{"filename": filename, "text": text}]}
     else:
-        call.data = {k: str(v) for k, v in fields.items()}
+        call.data = {k: str(v).lower() if isinstance(v, bool) else str(v)
+                     for k, v in fields.items()}
         call.files = [("files", _read_file(f)) for f in files or ()]
     return call
 

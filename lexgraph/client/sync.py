@@ -82,15 +82,16 @@ class Client:
                text: str | None = None, filename: str = "document.txt",
                profile: str = "general", length: str | int | None = None,
                instructions: str | None = None, webhook_url: str | None = None,
-               idempotency_key: str | None = None) -> models.Job:
+               idempotency_key: str | None = None, cache: bool = True) -> models.Job:
         """Submit documents (``files``: paths or (name, bytes) pairs) or one ``text`` as a job.
 
         An Idempotency-Key is made when none is given, so retries never create a second job.
+        ``cache=False`` runs the job even when an identical earlier job's result could answer it.
         """
         job: models.Job = self._run(calls.submit(
             matter=matter, files=files, text=text, filename=filename, profile=profile,
             length=length, instructions=instructions, webhook_url=webhook_url,
-            idempotency_key=idempotency_key))
+            idempotency_key=idempotency_key, cache=cache))
         return job
 
     def get_job(self, job_id: str) -> models.Job:

@@ -15,6 +15,7 @@ from lexgraph.client import AsyncClient, ConflictError, InvalidRequestError, Not
 from lexgraph.client.sse import Decoder
 from lexgraph.client.waiting import Follow
 from lexgraph.core.config.settings import Settings
+from lexgraph.core.jobs.lifecycle import Lifecycle
 from lexgraph.core.jobs.store import JobStore
 
 pytestmark = pytest.mark.anyio
@@ -97,3 +98,29 @@ def test_a_resumed_stream_starts_after_the_last_event_taken() -> None:
     message = decoder.feed("")
     assert message is not None and follow.take(message, seen.append) == "succeeded"
     assert follow.headers()["Last-Event-ID"] == "9"
+
+
+async def test_an_identical_submission_names_its_source_unless_the_cache_is_declined(
+        embedded_settings: Settings) -> None:
+    app = create_app(embedded_settings)
+    async with app.router.lifespan_context(app):
+        store: JobStore = app.state.services.store
+        key, _ = store.create_key("acme")
+        async with AsyncClient("http://lexgraph.test", api_key=key,
+                               transport=httpx.ASGITransport(app=app)) as lg:
+            first = await lg.submit(text=TEXT, filename="fees.txt", matter="m")
+            life = Lifecycle(store.engine, lease_seconds=60)
+            claimed = life.claim(first.id, "worker-1")
+            assert claimed is not None
+            doc = claimed.documents[0]
+            body = {"job_id": first.id, "mode": "extractive", "matter": "m", "sections": [],
+                    "documents": [{"id": doc.id, "filename": doc.filename, "pages": 1}]}
+            assert life.complete(first.id, "worker-1", body, "# Summary\n")
+
+            again = await lg.submit(text=TEXT, filename="fees.txt", matter="m")
+            assert again.status == "succeeded" and again.cached_from == first.id
+            declined = await lg.submit(text=TEXT, filename="fees.txt", matter="m", cache=False)
+            assert declined.status == "queued" and declined.cached_from is None
+            files = await lg.submit(files=[("fees.txt", TEXT.encode())], matter="m",
+                                    cache=False)
+            assert files.status == "queued" and files.cached_from is None
