@@ -32,6 +32,7 @@ from lexgraph.core.db.engine import make_engine
 from lexgraph.core.db.migrate import upgrade
 from lexgraph.core.jobs.store import JobStore
 from lexgraph.core.jobs.stream import EventFeed
+from lexgraph.core.jobs.wakeup import EventWakeup
 from lexgraph.core.logsafety import install_secret_scrubbing
 from lexgraph.core.observability.collectors import QueueDepthCollector, TenantJobsCollector
 from lexgraph.core.observability.exposition import build_registry
@@ -66,8 +67,11 @@ def create_app(settings: Settings | None = None, *,
         store = JobStore(engine, LocalBlobStore(settings.resolved_blob_dir), settings,
                          check_webhook_url=webhooks.check_job_webhook_url, tracer=tracer)
         celery = make_celery(settings)
+        wakeup = EventWakeup(engine)
+        wakeup.start()
         feed = EventFeed(engine, poll_seconds=settings.event_stream_poll_seconds,
-                           keepalive_seconds=settings.event_stream_keepalive_seconds)
+                         keepalive_seconds=settings.event_stream_keepalive_seconds,
+                         wakeup=wakeup)
         app.state.services = Services(settings=settings, store=store, celery=celery,
                                       webhooks=webhooks, events=feed)
         app.state.web = make_web_services(settings, engine, store.blobs)
@@ -78,6 +82,7 @@ def create_app(settings: Settings | None = None, *,
             yield
         finally:
             app.state.web.close()
+            wakeup.close()
             tracer.flush()  # root runs of the last submissions, feedback
             engine.dispose()
 

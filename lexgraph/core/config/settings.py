@@ -156,7 +156,9 @@ class Settings(BaseSettings):
         "often, so proxies do not close it.",
     )
     event_stream_poll_seconds: float = Field(
-        0.5, gt=0, description="How often a live event stream looks for new events."
+        0.5, gt=0, description="How often a live event stream looks for new events. On "
+        "PostgreSQL a notification wakes the stream as soon as an event commits, so there this "
+        "is only the fallback when the listener's connection is lost."
     )
     web_session_secret: SecretStr | None = Field(
         None,

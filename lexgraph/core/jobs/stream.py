@@ -20,6 +20,7 @@ from lexgraph.core.db.models import Job, JobEvent, JobStatus
 from lexgraph.core.errors import NotFound
 from lexgraph.core.jobs.events import TERMINAL_EVENT_TYPES
 from lexgraph.core.jobs.views import event_resource
+from lexgraph.core.jobs.wakeup import EventWakeup
 
 _PAGE = 200
 RECONNECT_MS = 2000
@@ -31,10 +32,14 @@ def sse_message(event: dict[str, Any]) -> str:
 
 
 class EventFeed:
-    def __init__(self, engine: Engine, *, poll_seconds: float, keepalive_seconds: float) -> None:
+    def __init__(self, engine: Engine, *, poll_seconds: float, keepalive_seconds: float,
+                 wakeup: EventWakeup | None = None) -> None:
         self.sessions = sessionmaker(engine, expire_on_commit=False)
         self.poll_seconds = poll_seconds
         self.keepalive_seconds = keepalive_seconds
+        # Ends a wait as soon as the job's next event commits (PostgreSQL); without it a
+        # stream learns of an event at its next poll.
+        self.wakeup = wakeup
 
     def _status(self, tenant_id: str, job_id: str) -> str:
         with self.sessions() as s:
@@ -80,4 +85,7 @@ class EventFeed:
             if time.monotonic() - last_sent >= self.keepalive_seconds:
                 yield ": keep-alive\n\n"
                 last_sent = time.monotonic()
-            await anyio.sleep(self.poll_seconds)
+            if self.wakeup is not None:
+                await self.wakeup.wait(job_id, self.poll_seconds)
+            else:
+                await anyio.sleep(self.poll_seconds)
