@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -15,6 +16,8 @@ from typing import Any
 import httpx
 
 from lexgraph.core.config.settings import Settings
+
+CELERY_READY = re.compile(r"@\S+ ready\.")
 
 
 def settings_env(settings: Settings, **extra: Any) -> dict[str, str]:
@@ -109,8 +112,10 @@ class Stack:
         worker = Process(["worker", "--queues", queues, "--loglevel", "INFO"], self.env,
                          self.logs / f"worker-{n}.log")
         self.workers.append(worker)
-        wait_for(lambda: "ready" in worker.output() or worker.proc.poll() is not None, 60,
-                 "the worker to start", interval=0.2)
+        # Celery's own "<name>@<host> ready." line: the CLI's "model(s) ready" comes before
+        # Celery consumes, and a job submitted then waits on a queue nobody reads yet.
+        wait_for(lambda: CELERY_READY.search(worker.output()) is not None
+                 or worker.proc.poll() is not None, 60, "the worker to start", interval=0.2)
         if worker.proc.poll() is not None:
             raise AssertionError("worker exited:\n" + worker.output())
         return worker
