@@ -188,8 +188,14 @@ def test_dockerfile_runs_lexgraph_as_a_non_root_user() -> None:
 
 @pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose not installed")
 def test_docker_compose_accepts_the_file() -> None:
+    # The checkpoint key has no default: compose refuses to start anything without one.
+    env = {k: v for k, v in os.environ.items() if k != "LEXGRAPH_CHECKPOINT_KEY"}
+    refused = subprocess.run(["docker-compose", "-f", str(COMPOSE), "config", "-q"], cwd=ROOT,
+                             capture_output=True, text=True, timeout=60, env=env)
+    assert refused.returncode != 0 and "LEXGRAPH_CHECKPOINT_KEY" in refused.stderr
+    env["LEXGRAPH_CHECKPOINT_KEY"] = "bGV4Z3JhcGgtY29tcG9zZS1jaGVjay1rZXktMzJieXQ="
     proc = subprocess.run(["docker-compose", "-f", str(COMPOSE), "config", "-q"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60, env=env)
     assert proc.returncode == 0, proc.stderr
 
 
