@@ -29,7 +29,6 @@ import os
 import platform
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -45,6 +44,8 @@ for entry in (REPO, REPO / "bench"):
         sys.path.insert(0, str(entry))
 
 from shared_data import SHARED, require  # noqa: E402
+
+from tests.support import free_port  # noqa: E402
 
 CORPUS = SHARED / "corpus"
 CONTRACT = CORPUS / "contracts" / ("EuromediaHoldingsCorp_20070215_10SB12G_EX-10.B_01_525118_"
@@ -90,12 +91,6 @@ def load_docs(wanted: list[str]) -> list[Doc]:
         docs.append(Doc("bill", f"{bill['id']}.txt", "text/plain", bill["text"].encode(),
                         "legislation"))
     return docs
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Stack:
