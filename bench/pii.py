@@ -14,11 +14,16 @@ them. Between them stand boilerplate clauses full of defined terms ("the Consult
 "Licensee", "Confidential Information"), which are not persons.
 
 Two sets are generated, so that the figures are not those of text the recognizers were tuned
-on. The tuning set alternates two wordings of each place and draws names from every other
-Faker locale; the report set, the headline figures, uses a third wording of each place
-(other drafting habits: a loan agreement, a lease's notices, an affidavit, an e-mail, bullet
-lists), the other half of the locales and another seed. While tuning the recognizers only
-the tuning set's misses were read.
+on. The tuning set alternates three wordings of each place (a and b; c, a loan agreement, a
+lease's notices, an affidavit, an e-mail and bullet lists, was held out until its misses were
+read) and draws names from every other Faker locale. The report set, the headline figures,
+uses a fourth wording of each place, written before any recognizer was changed against the
+third, in habits none of the others use (a share purchase agreement, a settlement agreement, a
+tenancy's contact table, a deed of power of attorney, a board minute with attendees, an
+English court order, a forwarded e-mail chain, a tribunal witness statement; names in
+parentheses after roles, after "c/o", in possessives, greeted by given name alone), the other
+half of the locales and another seed. While tuning the recognizers only the tuning set's
+misses were read.
 
 Each document goes through what the redact node runs (``Pseudonymizer`` with a fresh map:
 one document, one job). Scoring is at entity level:
@@ -508,9 +513,8 @@ def employment_b(g: People, d: Doc) -> None:
           _p("PERSON", surname), " is entitled to 25 days' holiday in each holiday year.\n\n")
 
 
-# The report set's templates: the same places again, worded as other drafters word them.
-# Nothing in the recognizers was tuned on them: while tuning, only the tuning set's misses
-# were read.
+# The third wording: the same places again, worded as other drafters word them. It was the
+# report set's until its misses were read; it is now part of the tuning set.
 
 
 def preamble_c(g: People, d: Doc) -> None:
@@ -607,8 +611,186 @@ def employment_c(g: People, d: Doc) -> None:
           ".\n\n")
 
 
+# The report set's templates: a fourth wording of each place, written after the third was read
+# and before any recognizer was changed against it, in drafting habits none of the others use
+# (a share purchase agreement, a settlement agreement, a tenancy's contact table, a deed of
+# power of attorney, a board minute, an English court order, a forwarded e-mail chain, a data
+# processing annex, a tribunal witness statement). While tuning, only the tuning set's misses
+# were read.
+
+
+def _uk_title(g: People) -> str:
+    return g.rng.choice(["Mr", "Mrs", "Ms", "Dr", "Mr.", "Ms.", "Dr."])
+
+
+def _given(full: str) -> str | None:
+    """The given name a correspondent is greeted by, or None when it is only an initial."""
+    first = full.split()[0]
+    return None if first.endswith(".") else first
+
+
+def preamble_d(g: People, d: Doc) -> None:
+    first, _ = g.name()
+    second, _ = g.name()
+    third, _ = g.name()
+    d.add("THIS SHARE PURCHASE AGREEMENT is made on ", g.en.date(), "\n\nBETWEEN:\n\n(1) ",
+          _p("PERSON", first.upper() if g.rng.random() < 0.4 else first), " of ", g.address(),
+          ' (the "First Seller");\n(2) ', _p("PERSON", second), " and ", _p("PERSON", third),
+          ", both of ", g.address(), ' (together the "Second Sellers" and, with the First '
+          'Seller, the "Sellers"); and\n(3) ', g.company().upper(), " LIMITED, a company "
+          f"registered in England and Wales with number {g.rng.randint(1000000, 9999999):08d}"
+          ' (the "Buyer").\n\n')
+
+
+def recitals_d(g: People, d: Doc) -> None:
+    employee, surname = g.name()
+    adviser, _ = g.name()
+    title = _uk_title(g)
+    d.add("BACKGROUND\n\nA. ", title + " ", _p("PERSON", employee), ' (the "Employee") has '
+          "been employed by the Employer since ", g.en.date(), ". ", title + " ",
+          _p("PERSON", surname), "'s employment will terminate on the Termination Date.\n"
+          "B. The Employee has received advice from ", _p("PERSON", adviser), " of ",
+          g.company(), ", a relevant independent adviser, as to the terms and effect of this "
+          "agreement.\n\n")
+
+
+def notices_d(g: People, d: Doc) -> None:
+    rows = [("Landlord", g.name()[0]), ("Managing agent", g.name()[0]),
+            ("Tenant 1", g.name()[0]), ("Tenant 2", g.name()[0])]
+    d.add("PART 3 \u2013 CONTACT DETAILS\n\n", "Role".ljust(16), "Name".ljust(34),
+          "Telephone".ljust(20), "E-mail\n")
+    for role, name in rows:
+        cell = f"c/o {g.company()}" if role == "Managing agent" else ""
+        d.add(role.ljust(16))
+        if cell:
+            d.add(_p("PERSON", name), f", {cell}  ")
+        else:
+            d.add(_p("PERSON", name), " " * max(2, 34 - len(name)))
+        phone = g.phone()
+        d.add(_p("PHONE", phone), " " * max(2, 20 - len(phone)), _p("EMAIL", g.email(name)),
+              "\n")
+    contact, _ = g.name()
+    d.add("\nEmergency contact (out of hours): ", _p("PERSON", contact), " \u2014 ",
+          _p("PHONE", g.phone()), "\n\n")
+
+
+def signatures_d(g: People, d: Doc) -> None:
+    donor, _ = g.name()
+    attorney, _ = g.name()
+    witness, _ = g.name()
+    d.add("1. I, ", _p("PERSON", donor), ", appoint ", _p("PERSON", attorney), " of ",
+          g.address(), " to be my attorney in accordance with section 10 of the Powers of "
+          "Attorney Act 1971.\n\nIN WITNESS whereof this deed has been executed on the date "
+          "above.\n\nSIGNED as a DEED and DELIVERED\nby the said\n",
+          _p("PERSON", donor.upper()), "\nin the presence of:\n\n",
+          "Signature of witness ..............................\n"
+          "Name of witness (BLOCK CAPITALS)  ", _p("PERSON", witness.upper()),
+          "\nAddress  ", g.address(), "\nOccupation  ", g.en.job().split(",")[0], "\n\n")
+
+
+def schedule_d(g: People, d: Doc) -> None:
+    chair, _ = g.name()
+    director, _ = g.name()
+    doctor, doctor_surname = g.name()
+    secretary, _ = g.name()
+    absent, _ = g.name()
+    payee, _ = g.name()
+    ssn, label = g.ssn()
+    d.add("MINUTES of a meeting of the board of directors of ", g.company(), " held at ",
+          g.address(), " on ", g.en.date(), " at 10.00 am\n\nPresent:\t\t", _p("PERSON", chair),
+          " (Chair)\n\t\t\t", _p("PERSON", director), "\n\t\t\tDr ", _p("PERSON", doctor),
+          "\nIn attendance:\t", _p("PERSON", secretary), " (Company Secretary)\nApologies:\t",
+          _p("PERSON", absent), "\n\n1. APPOINTMENT OF DIRECTOR\nIT WAS RESOLVED that Dr ",
+          _p("PERSON", doctor_surname), " be appointed as a director with immediate effect.\n\n"
+          "2. PAYMENTS\nThe board approved the payment of the deferred consideration to ",
+          _p("PERSON", payee), " (", label, " ", _p("SSN", ssn), ") by transfer to IBAN ",
+          _p("IBAN", g.iban()), ", and the cancellation of the company credit card no. ",
+          _p("CREDIT_CARD", g.card()), ".\n\n")
+
+
+def caption_d(g: People, d: Doc) -> None:
+    judge, judge_surname = g.name()
+    claimant, _ = g.name()
+    defendant, defendant_surname = g.name()
+    counsel, counsel_surname = g.name()
+    d.add("IN THE HIGH COURT OF JUSTICE\nBUSINESS AND PROPERTY COURTS OF ENGLAND AND WALES\n"
+          f"Claim No. BL-{g.rng.randint(2019, 2026)}-{g.rng.randint(100, 999):06d}\n\n"
+          "BEFORE: ", g.rng.choice(["Mr Justice", "Mrs Justice", "Deputy Master", "HHJ"]) + " ",
+          _p("PERSON", judge_surname), "\n\nBETWEEN:\n\n", _p("PERSON", claimant.upper()),
+          "\nClaimant\n\n- and -\n\n(1) ", _p("PERSON", defendant.upper()), "\n(2) ",
+          g.company().upper(), "\nDefendants\n\n__________________\n\nORDER\n"
+          "__________________\n\nUPON hearing ", _p("PERSON", counsel), " of counsel for the "
+          "Claimant and ", _uk_title(g) + " ", _p("PERSON", defendant_surname),
+          " in person\n\nIT IS ORDERED THAT:\n\n1. The First Defendant must by 4pm on ",
+          g.en.date(), " pay the Claimant's costs, summarily assessed in the sum of \u00a34,250."
+          "\n\n2. Permission to rely on the second witness statement of ",
+          _p("PERSON", claimant), " is granted.\n\nBy the Court\n\n(Counsel: ",
+          _uk_title(g) + " ", _p("PERSON", counsel_surname), "; judge's clerk to ",
+          _p("PERSON", judge), ")\n\n")
+
+
+def letter_d(g: People, d: Doc) -> None:
+    sender, _ = g.name()
+    original, _ = g.name()
+    cc, _ = g.name()
+    recipient, recipient_surname = g.name()
+    sender_email = g.email(sender)
+    d.add("---------- Forwarded message ---------\nFrom: ", _p("PERSON", sender), " <",
+          _p("EMAIL", sender_email), ">\nDate: Mon, ", g.en.date(), " at 09:14\n"
+          "Subject: RE: Completion statement\nTo: ", _p("EMAIL", g.email(recipient)),
+          "\nCc: ", _p("PERSON", cc), " <", _p("EMAIL", g.email(cc)), ">\n\n")
+    greeting = _given(recipient)
+    if greeting:
+        d.add(_p("PERSON", greeting), " \u2014\n\n")
+    else:
+        d.add("Dear ", _uk_title(g) + " ", _p("PERSON", recipient_surname), "\n\n")
+    d.add("See below from the buyer's side. I'd suggest we take the retention point on a call."
+          "\n\nOn ", g.en.date(), ", ", _p("PERSON", original), " <",
+          _p("EMAIL", g.email(original)), "> wrote:\n> Please confirm the completion monies "
+          "will be sent today.\n\n--\n", _p("PERSON", sender), "\nSenior Associate | ",
+          g.company(), "\nT: ", _p("PHONE", g.phone()), "\n\n")
+
+
+def running_text_d(g: People, d: Doc) -> None:
+    guarantor, _ = g.name()
+    agent, agent_surname = g.name()
+    title = _uk_title(g)
+    d.add("The Guarantor (", _p("PERSON", guarantor), ") irrevocably guarantees the Tenant's "
+          "obligations. Any dispute over service charge is referred to the managing agent "
+          "(currently ", title + " ", _p("PERSON", agent), "), and the Landlord shall act on ",
+          title + " ", _p("PERSON", agent_surname), "'s certificate, save for manifest "
+          "error.\n\n")
+
+
+def data_annex_d(g: People, d: Doc) -> None:
+    dpo, _ = g.name()
+    d.add("ANNEX I \u2013 DETAILS OF PROCESSING\n\nContact person for data protection "
+          "enquiries: ", _p("PERSON", dpo), ", Data Protection Officer, ",
+          _p("EMAIL", g.email(dpo)), "\nFirewall allow-list: ", _p("IP_ADDRESS", g.ip()),
+          "; ", _p("IP_ADDRESS", g.ip()), "\n\n")
+
+
+def employment_d(g: People, d: Doc) -> None:
+    claimant, _ = g.name()
+    manager, manager_surname = g.name()
+    deputy, _ = g.name()
+    ssn, label = g.ssn()
+    title = _uk_title(g)
+    d.add("IN THE EMPLOYMENT TRIBUNAL\n\nWITNESS STATEMENT OF ", _p("PERSON", claimant.upper()),
+          "\n\nI, ", _p("PERSON", claimant), ", of ", g.address(), ", will say as follows:\n\n"
+          "1. I was employed by the Respondent as a warehouse supervisor. My line manager was ",
+          title + " ", _p("PERSON", manager), ". My wages were paid into my account (IBAN ",
+          _p("IBAN", g.iban()), ") and my ", label, " is ", _p("SSN", ssn), ".\n\n2. On 4 May ",
+          title + " ", _p("PERSON", manager_surname), "'s deputy, ", _p("PERSON", deputy),
+          ", rang my mobile (", _p("PHONE", g.phone()), ") to tell me I was suspended.\n\n"
+          "Statement of truth: I believe that the facts stated in this witness statement are "
+          "true.\n\nSigned ................................\n", _p("PERSON", claimant),
+          "\n\n")
+
+
 Sections = dict[str, tuple[Callable[[People, Doc], None], ...]]
-# The tuning set alternates two wordings of each place.
+# The tuning set alternates three wordings of each place: the third was the report set's
+# until its misses were read.
 TUNING_SECTIONS: tuple[Sections, ...] = ({
     "contract": (preamble, recitals, notices, schedule, running_text, signatures),
     "employment": (preamble, employment, data_annex, notices, signatures),
@@ -621,13 +803,19 @@ TUNING_SECTIONS: tuple[Sections, ...] = ({
     "pleading": (caption_b,),
     "letter": (letter_b,),
     "annex": (data_annex_b, schedule_b, running_text_b),
-})
-REPORT_SECTIONS: tuple[Sections, ...] = ({
+}, {
     "contract": (preamble_c, recitals_c, notices_c, schedule_c, running_text_c, signatures_c),
     "employment": (preamble_c, employment_c, data_annex_c, notices_c, signatures_c),
     "pleading": (caption_c,),
     "letter": (letter_c,),
     "annex": (data_annex_c, schedule_c, running_text_c),
+})
+REPORT_SECTIONS: tuple[Sections, ...] = ({
+    "contract": (preamble_d, recitals_d, notices_d, schedule_d, running_text_d, signatures_d),
+    "employment": (preamble_d, employment_d, data_annex_d, notices_d, signatures_d),
+    "pleading": (caption_d,),
+    "letter": (letter_d,),
+    "annex": (data_annex_d, schedule_d, running_text_d),
 },)
 # Name locales alternate between the sets, so that each holds Western European, African,
 # Asian and Eastern European names, but no locale is in both.
@@ -783,7 +971,7 @@ def main(argv: list[str] | None = None) -> int:
         # Another seed as well as other templates and locales: nothing in it was seen while
         # tuning.
         sets.append(("report set (held out; the headline figures)",
-                     generate(args.documents, args.seed + 1_000, REPORT_SECTIONS,
+                     generate(args.documents, args.seed + 2_000, REPORT_SECTIONS,
                               REPORT_LOCALES)))
     shared = shared_corpus(args.shared) if args.shared.exists() else []
     configurations: list[tuple[str, Callable[[], PresidioDetector]]] = [
