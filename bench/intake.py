@@ -9,7 +9,9 @@ distinct 20 KB text document each) in three phases of one run:
    Redis message, served by uvicorn with as many workers), in short rounds that take turns so
    that whatever else loads the machine weighs on both alike: their saturation rates and
    latencies, and the ratio of the rates (how much of what the machine allows intake achieves);
-2. open loop on the API at a fixed offered rate (default 167/s, 10,000 a minute): its p99.
+2. open loop at a fixed offered rate (default 167/s, 10,000 a minute), on the API and then on
+   the floor (or the other way round): achieved rate, p50/p99 and errors of each, so the
+   API's p99 at that rate stands beside what the machine allows at the same moment.
 
 No Celery worker runs: every job must end up queued in Redis, and the run fails if any
 submission is missing from the database or the queue.
@@ -630,18 +632,35 @@ def main() -> int:
             floor_phase = Phase.combine("floor, closed loop", floor_rounds)
             round_ratios = [a.rate / f.rate for a, f in zip(api_rounds, floor_rounds,
                                                             strict=True) if f.rate]
+            phases = [closed, floor_phase]
+        open_phase = floor_open = None
+        if args.rate:
+            count = args.open_requests or int(args.rate * 15)
+            # The floor is offered the same rate next to the API's open loop, so its p99 says
+            # what the machine allows at that rate just then; whoever ran last in the closed
+            # rounds goes second here too, so neither side always follows the other.
+            sides = [("api", proc), ("floor", floor)] if floor is not None else [("api", proc)]
+            if args.rounds % 2 == 0 and len(sides) == 2:
+                sides.reverse()
+            for side, server in sides:
+                if side == "api":
+                    open_phase = measure(f"API, open loop {args.rate:g}/s", base, key, bodies,
+                                         sent, count, args.concurrency, server, *common,
+                                         rate=args.rate)
+                    sent += count
+                else:
+                    floor_open = measure(f"floor, open loop {args.rate:g}/s", floor_base, key,
+                                         floor_bodies, floor_sent, count, args.concurrency,
+                                         server, *common, rate=args.rate)
+                    floor_sent += count
+            phases += [p for p in (open_phase, floor_open) if p is not None]
+        if floor is not None and floor_phase is not None:
             stop_server(floor)
             floor = None
             floor_errors += floor_phase.out.errors
+            if floor_open is not None:
+                floor_errors += floor_open.out.errors
             floor_errors += verify_floor(db_url, redis_client, floor_sent)
-            phases = [closed, floor_phase]
-        open_phase = None
-        if args.rate:
-            count = args.open_requests or int(args.rate * 15)
-            open_phase = measure(f"API, open loop {args.rate:g}/s", base, key, bodies, sent,
-                                 count, args.concurrency, proc, *common, rate=args.rate)
-            sent += count
-            phases.append(open_phase)
 
         print(f"lexgraph intake benchmark, {date.today().isoformat()}")
         print(f"  machine      {os.cpu_count()} cores, Python {platform.python_version()}, "
@@ -666,13 +685,15 @@ def main() -> int:
                   f"{max(round_ratios):.2f})")
 
         failed = False
-        api_errors = warm.errors + [e for p in phases if p is not floor_phase
+        floor_phases = (floor_phase, floor_open)
+        api_errors = warm.errors + [e for p in phases if p not in floor_phases
                                     for e in p.out.errors]
         for err in (api_errors + floor_errors)[:10]:
             print(f"  error: {err}", file=sys.stderr)
         if api_errors or floor_errors:
             failed = True
-        ids = warm.job_ids + [i for p in phases if p is not floor_phase for i in p.out.job_ids]
+        ids = warm.job_ids + [i for p in phases if p not in floor_phases
+                              for i in p.out.job_ids]
         if len(set(ids)) != len(ids):
             print("  FAIL: the API returned a job id twice", file=sys.stderr)
             failed = True
@@ -698,6 +719,11 @@ def main() -> int:
             verdict = ("met" if kept_up and args.rate >= want_rate
                        and open_phase.p(99) < want_p99 else "NOT met")
             print(f"  target       {verdict}: >= {want_rate}/s offered with p99 < {want_p99} ms")
+            if floor_open is not None:
+                floor_kept = floor_open.rate >= 0.98 * args.rate
+                print(f"  floor        at {args.rate:g}/s offered: {floor_open.rate:.1f}/s, p99 "
+                      f"{floor_open.p(99):.1f} ms ({'kept up' if floor_kept else 'fell behind'})"
+                      f"; API p99 / floor p99 = {open_phase.p(99) / floor_open.p(99):.2f}")
         if args.json is not None:
             args.json.write_text(json.dumps({
                 "date": date.today().isoformat(), "workers": args.workers, "settings": tuning,

@@ -57,6 +57,23 @@ class QoS(kombu_redis.QoS):
 class Channel(kombu_redis.Channel):
     QoS = QoS
 
+    _sync_client: Any = None
+
+    def _create_client(self, asynchronous: bool = False) -> Any:
+        # kombu builds a new redis.Redis for every publish (and every other command outside
+        # the worker's poll). The object is only a front for the channel's connection pool,
+        # but building it copies redis-py's response-callback tables: about a third of a
+        # publish's CPU (bench/intake.py). One per pool serves every publish; redis-py
+        # clients are safe to share between threads, each command taking its own pooled
+        # connection. A new pool (after the channel reconnects) gets a new client.
+        if asynchronous:
+            return super()._create_client(asynchronous=True)
+        pool = self.pool
+        client = self._sync_client
+        if client is None or client.connection_pool is not pool:
+            client = self._sync_client = super()._create_client(asynchronous=False)
+        return client
+
 
 class Transport(kombu_redis.Transport):
     Channel = Channel

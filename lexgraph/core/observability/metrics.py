@@ -153,6 +153,17 @@ def guard_decision(layer: str, stage: str, action: str) -> None:
     GUARD_DECISIONS.labels(layer=layer, stage=stage, action=action).inc()
 
 
+# The labelled series of each (method, route, status) seen: ``labels()`` takes a lock and
+# builds its key on every call, and each API request needs two. Bounded like the series
+# themselves (methods x route templates x statuses).
+_HTTP_SERIES: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
+
 def http_request(method: str, route: str, status: int, seconds: float) -> None:
-    HTTP_REQUESTS.labels(method=method, route=route, status=str(status)).inc()
-    HTTP_DURATION.labels(method=method, route=route).observe(seconds)
+    series = _HTTP_SERIES.get((method, route, status))
+    if series is None:
+        series = _HTTP_SERIES[(method, route, status)] = (
+            HTTP_REQUESTS.labels(method=method, route=route, status=str(status)),
+            HTTP_DURATION.labels(method=method, route=route))
+    series[0].inc()
+    series[1].observe(seconds)
