@@ -252,3 +252,17 @@ def test_a_name_the_model_calls_an_organisation_still_counts_unless_it_is_a_defi
             "Revenues less the Promotional Material costs.")
     found = [text[f.start:f.end] for f in detector.scan(text) if f.entity_type == "PERSON"]
     assert found == ["Janice Nguyen"]
+
+
+def test_a_plural_dictionary_word_in_ies_is_a_word_not_a_surname(
+        detector: PresidioDetector) -> None:
+    # "Signatories" is "signatory" in the plural: a heading, not "Authorized" somebody.
+    text = "Exhibit C \u2013 Authorized Signatories\n\nThe Parties shall sign below."
+    assert [f for f in detector.scan(text) if f.entity_type == "PERSON"] == []
+
+
+def test_a_name_beside_a_person_the_model_found_is_found_too(
+        detector: PresidioDetector) -> None:
+    text = "Honoré Lopez and Eugène Sanchez shall jointly approve the budget."
+    persons = [text[f.start:f.end] for f in detector.scan(text) if f.entity_type == "PERSON"]
+    assert persons == ["Honoré Lopez", "Eugène Sanchez"]

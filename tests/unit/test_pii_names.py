@@ -6,13 +6,16 @@ from __future__ import annotations
 import pytest
 
 from lexgraph.core.pii.names import (
+    coordinated_names,
     ends_in_common_word,
     find_known_names,
     find_person_names,
     find_unfamiliar_names,
     is_plausible_alias,
+    may_hold_a_name,
     screen_model_name,
     title_case_capitals,
+    widen_model_name,
 )
 
 
@@ -76,6 +79,30 @@ def names(text: str, known: tuple[str, ...] = ()) -> set[str]:
     ("Sincerely,\n\nIsrael Limón-van Voorst\nPartner", "Israel Limón-van Voorst"),
     ("1. Anthony Henderson, Building surveyor, ahenderson@example.com", "Anthony Henderson"),
     ("Name: Cecilia Fonseca Sr.\nTitle: Director", "Cecilia Fonseca Sr."),
+    # A contact list: the role in brackets after the name, then a dash before the address.
+    ("- Tracey Carol Carter (Haematologist) \u2013 tc@example.com, tel. 212-555-0101\n",
+     "Tracey Carol Carter"),
+    ("\u2013 Omar al Tobin \u2013 omar@example.com\n", "Omar al Tobin"),
+    # A company's signatory after "Per:"; a record of processing's data subject.
+    ("Cooper Castaneda and Johnson\nPer: Crystal Cortez-Abiola\nIts: Director",
+     "Crystal Cortez-Abiola"),
+    ("Data subject: Pablo Nieto-Sullivan\nIP address", "Pablo Nieto-Sullivan"),
+    # A notice line that names the party after its role.
+    ("To the Tenant: Nathalie da Cousin, 527 David Stravenue", "Nathalie da Cousin"),
+    # The typed name under a signature rule, in capitals, with particles and a suffix.
+    ("ACCEPTED AND AGREED:\n\n_________________________\nANA LUIZA N. DA ROCHA\n",
+     "ANA LUIZA N. DA ROCHA"),
+    ("_________________________\nDAVI LUCCA LIMA JR.\n", "DAVI LUCCA LIMA JR."),
+    ("Signed ................................\nAmara Okeke\n", "Amara Okeke"),
+    # A caption's party with leading initials, and one a blank line above its role.
+    ("NGOZI OKAFOR and A. D. MCGAHEY,\n        Petitioners", "A. D. MCGAHEY"),
+    ("In re:\n\nJOHN BRENNAN-OKAFOR,\n\n        Debtor.", "JOHN BRENNAN-OKAFOR"),
+    # Two initials before a surname write a person wherever they stand.
+    ("the administrator account is held by J. F. Paul (j.paul@example.com)", "J. F. Paul"),
+    ("The Company has agreed to retain Tiffany Kelly on the terms of this Agreement",
+     "Tiffany Kelly"),
+    # A given name said twice is one person's two names, not a typed name repeated.
+    ("Name: Philippe Philippe\nTitle: Surveyor", "Philippe Philippe"),
 ])
 def test_names_with_a_cue_are_found(text: str, expected: str) -> None:
     assert expected in names(text)
@@ -105,6 +132,10 @@ def test_names_with_a_cue_are_found(text: str, expected: str) -> None:
     "COHEN PATTERSON AND SAVAGE,\n        Defendant.",
     "Section 121 of the Social Security Amendments of 1983 is amended.",
     "Notices shall be sent to 875 Sheryl Meadows, Evanston.",
+    "_________________________\nCooper Castaneda and Johnson\n",
+    "_________________________\nACME HOLDINGS LIMITED\n",
+    "To the Buyer: Northwind Holdings Inc., 12 Main Street",
+    "Per: Section 4.2 of the Agreement",
 ])
 def test_capitalized_legal_text_without_a_person_is_left_alone(text: str) -> None:
     assert names(text) == set()
@@ -202,3 +233,40 @@ def test_a_surname_inside_an_email_address_is_not_a_common_word() -> None:
 
 def test_a_cited_case_party_is_not_an_unfamiliar_name() -> None:
     assert unfamiliar("See Ashcroft v. Iqbal, 556 U.S. 662 (2009).") == []
+
+
+def coordinated(text: str, person: str) -> list[str]:
+    start = text.index(person)
+    return [text[h.start:h.end] for h in coordinated_names(text, [(start, start + len(person))])]
+
+
+@pytest.mark.parametrize(("text", "person", "expected"), [
+    ("Honoré Lopez and Eugène Sanchez shall jointly approve the budget.", "Honoré Lopez",
+     ["Eugène Sanchez"]),
+    ("Tess Symons-Shelton and Julio César Zepeda shall jointly approve the budget.",
+     "Julio César Zepeda", ["Tess Symons-Shelton"]),
+    # A firm, an organisation or a defined term beside a person is not made a person.
+    ("Jane Roe and Olson Jordan and Cannon agree.", "Jane Roe", []),
+    ("Jane Roe and Acme Holdings shall agree.", "Jane Roe", []),
+    ("Jane Roe and Licensed Products are listed.", "Jane Roe", []),
+    ("Jane Roe and the Company agree.", "Jane Roe", []),
+])
+def test_a_name_joined_by_and_to_a_person_is_a_person(text: str, person: str,
+                                                       expected: list[str]) -> None:
+    assert coordinated(text, person) == expected
+
+
+def test_a_model_span_that_stops_at_a_hyphen_takes_the_rest_of_the_surname() -> None:
+    text = "The Consultant shall liaise with Rayan van Noordeloos-Obi on all matters."
+    start = text.index("Rayan")
+    start, end = widen_model_name(text, start, text.index("-Obi"))
+    assert text[start:end] == "Rayan van Noordeloos-Obi"
+
+
+@pytest.mark.parametrize(("text", "may"), [
+    ("The Company", True), ("ok\njane Roe and Bob", True), ("Élise Roe", True),
+    ("", False), ("12.4", False), ("summary of the lease", False), ("Jane roe", False),
+    ("A\nB", False), ("Section 4", False),
+])
+def test_only_a_line_with_two_capitals_apart_may_hold_a_name(text: str, may: bool) -> None:
+    assert may_hold_a_name(text) is may

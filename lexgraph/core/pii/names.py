@@ -36,7 +36,7 @@ _WORD = (rf"(?:[{_UPPER}][\u2019']?)?[{_UPPER}][{_LOWER}]*{_APOS}(?<=[{_LOWER}])
          rf"{_PARTICLE}(?=[ \t]+(?:{_PARTICLE}[ \t]+)?[{_UPPER}])))?")
 _CAPS_WORD = rf"[{_UPPER}]{{2,}}(?:[-\u2019'][{_UPPER}]+)*"
 _INITIAL = rf"[{_UPPER}]\."
-_SUFFIX = r"(?:,?[ \t]+(?:Jr\.|Sr\.|II|III|IV)(?![\w]))"
+_SUFFIX = r"(?:,?[ \t]+(?:Jr\.|Sr\.|JR\.|SR\.|II|III|IV)(?![\w]))"
 _SEP = r"[ \t]+"
 
 # One to four tokens after up to two leading initials ("F. Jacob Cherian", "I. C. van der
@@ -44,7 +44,10 @@ _SEP = r"[ \t]+"
 _NAME = (rf"(?:{_INITIAL}{_SEP}){{0,2}}(?:(?:{_PARTICLE}{_SEP}){{1,2}})?{_WORD}"
          rf"(?:{_SEP}(?:{_INITIAL}|(?:{_PARTICLE}{_SEP}){{1,2}}{_WORD}|{_WORD})){{0,3}}"
          rf"{_SUFFIX}?")
-_CAPS_NAME = rf"{_CAPS_WORD}(?:{_SEP}(?:{_INITIAL}|{_CAPS_WORD})){{1,3}}"
+# Up to two leading initials ("A. D. MCGAHEY"), then one or two more words ("ANA JULIA DA
+# CRUZ"), and a generational suffix ("DAVI LIMA JR.").
+_CAPS_NAME = (rf"(?:(?:{_INITIAL}{_SEP}){{1,2}}{_CAPS_WORD}|{_CAPS_WORD}(?:{_SEP}(?:{_INITIAL}|"
+              rf"{_CAPS_WORD})){{1,4}}){_SUFFIX}?")
 
 _HONORIFICS = (
     r"Mr|Mrs|Ms|Mx|Miss|Dr|Prof|Professor|Hon|Honorable|Judge|Justice|Magistrate|"
@@ -70,7 +73,10 @@ _CONTRACT_ROLES = (
 _SIGNATURE_LABELS = (
     r"By|Name|Print(?:ed)?[ \t]+[Nn]ame|(?:Full|Witness|Signatory|Legal)[ \t]+[Nn]ame|"
     r"Account[ \t]+[Hh]older|Payee|Signature|Signed|Signatory|Witness|Attn|Attention|"
-    r"Notary(?:[ \t]+Public)?|Prepared[ \t]+[Bb]y|Reviewed[ \t]+[Bb]y|Approved[ \t]+[Bb]y"
+    r"Notary(?:[ \t]+Public)?|Prepared[ \t]+[Bb]y|Reviewed[ \t]+[Bb]y|Approved[ \t]+[Bb]y|"
+    # Canadian and English execution blocks sign "Per:" for a company; a record of processing
+    # names its "Data subject:".
+    r"Per|Data[ \t]+[Ss]ubject"
 )
 # Labels that name a person only as a whole line: a header ("To: Thomas O'Brien") or a
 # party line of a form ("Tenant: Jane Roe").
@@ -210,7 +216,9 @@ def _trim(text: str, start: int, end: int,
     if not kept:
         return None
     half = len(kept) // 2
-    if len(kept) % 2 == 0 and [w[2] for w in kept[:half]] == [w[2] for w in kept[half:]]:
+    # Only for two words or more a half: "Philippe Philippe" is one person's two names.
+    if (half >= 2 and len(kept) % 2 == 0
+            and [w[2] for w in kept[:half]] == [w[2] for w in kept[half:]]):
         kept = kept[:half]  # "/s/ James Davey James Davey": the typed name under the signature
     following = _NEXT_WORD.match(text, kept[-1][1])
     if following and _key(following.group(1)) in _SUFFIX_NOT_A_PERSON and (
@@ -253,6 +261,10 @@ _RULES: tuple[_Rule, ...] = (
         rf"(?:(?:before[ \t]+me|as[ \t]+an?[ \t]+(?:deed|agreement)|for[ \t]+and[ \t]+on[ \t]+"
         rf"behalf[ \t]+of[ \t]+[^\n]{{1,80}}?)[ \t]+)?by[ \t]+"
         rf"(?P<name>{_NAME}|{_CAPS_NAME})"), 0.75, 2),
+    # Two initials before a surname ("J. F. Paul", "S. H. BELL"): only people are written so.
+    _Rule("initials", re.compile(
+        rf"(?<![\w.&])(?P<name>{_INITIAL}{_SEP}{_INITIAL}{_SEP}(?:{_WORD}|{_CAPS_WORD}))"
+        rf"(?![\w\u2019'-])"), 0.7, 3),
     # Payment details: "account holder Jane Roe, IBAN ...".
     _Rule("account-holder", re.compile(
         rf"\b(?:[Aa]ccount[ \t]+(?:holder|name)|[Pp]ayee|[Bb]eneficiary)[ \t]*:?[ \t]+"
@@ -287,6 +299,15 @@ _RULES: tuple[_Rule, ...] = (
     _Rule("role-appositive", re.compile(
         rf"\b(?:[Tt]he|[Ss]uch|[Ee]ach|[Ss]aid)[ \t]+(?:{_DEFINED_ROLES}),[ \t]+"
         rf"(?P<name>{_NAME})[ \t]*[,(]"), 0.8, 2),
+    # A notice line: "To the Tenant: Jane Roe, 12 High Street".
+    _Rule("notice-line", re.compile(
+        rf"(?m)^[ \t]*(?:[Ii]f[ \t]+to|[Tt]o)[ \t]+(?:the[ \t]+)?[{_UPPER}][\w \t]{{0,30}}:"
+        rf"[ \t]*(?P<name>{_NAME}|{_CAPS_NAME})[ \t]*(?:,|$)"), 0.8, 2),
+    # A name alone on the line under a signature rule ("________" or "Signed ........"):
+    # the typed name of whoever signs above it.
+    _Rule("signature-line", re.compile(
+        rf"(?m)^[^\n]{{0,40}}?(?:_{{5,}}|\.{{5,}}|…{{2,}})[ \t]*\n[ \t]*(?:/s/[ \t]*)?"
+        rf"(?P<name>{_NAME}|{_CAPS_NAME})[ \t]*,?[ \t]*$"), 0.8, 2),
     # A notice block: the name on the line under "If to the Consultant:".
     _Rule("notice-block", re.compile(
         rf"(?m)^[ \t]*(?:[Ii]f[ \t]+to|[Tt]o)[ \t]+[^:\n]{{1,60}}:[ \t]*\n[ \t]*"
@@ -296,8 +317,11 @@ _RULES: tuple[_Rule, ...] = (
         rf"(?m)^[ \t]*(?P<name>{_NAME}|{_CAPS_NAME})[ \t]*\n[ \t]*\d+[A-Za-z]?[ \t]+"
         rf"[{_UPPER}]"), 0.75, 2),
     # A list of people with their contact details: "2. Jane Roe, Engineer, jroe@...".
+    # The name may be followed by a comma, by the person's role in brackets, or by a dash:
+    # "- Jane Roe (Architect), then an en dash and jroe@...".
     _Rule("contact-list", re.compile(
-        rf"(?m)^[ \t]*(?:\d{{1,2}}[.)]|[-•*])[ \t]+(?P<name>{_NAME})[ \t]*,"
+        rf"(?m)^[ \t]*(?:\d{{1,2}}[.)]|[-•*\u2013])[ \t]+(?P<name>{_NAME})[ \t]*"
+        rf"(?:,|\([^()\n]{{1,60}}\)|[\u2013\u2014-][ \t])"
         rf"(?=[^\n]*(?:@|\+?\(?\d{{2,4}}\)?[ .-]\d{{3}}))"), 0.75, 2),
     # Recitals and engagement clauses.
     _Rule("recital", re.compile(
@@ -305,7 +329,7 @@ _RULES: tuple[_Rule, ...] = (
         rf"agrees|intends)\b"), 0.8, 2),
     _Rule("engaged", re.compile(
         rf"\b(?:engag|employ|appoint|retain|hir)(?:e|es|ed|ing)?[ \t]+(?P<name>{_NAME})"
-        rf"[ \t]+(?:to|as)\b"), 0.75, 2),
+        rf"[ \t]+(?:to|as|on|for|under)\b"), 0.75, 2),
     # A role in lower case, then the name in apposition: "the system administrator, Jane Roe,".
     _Rule("described-role", re.compile(
         rf"\b(?:[Tt]he|[Oo]ur|[Ii]ts|[Tt]heir|[Hh]is|[Hh]er)[ \t]+(?:[a-z-]+[ \t]+){{0,2}}"
@@ -319,7 +343,7 @@ _RULES: tuple[_Rule, ...] = (
         rf"(?P<name>{_NAME}),?[ \t]+(?:who|whom|whose)\b"), 0.75, 2),
     # A caption: "JANE ROE, Plaintiff, v. ...", "Jane Roe,\n    Defendant."
     _Rule("caption", re.compile(
-        rf"(?P<name>{_NAME}|{_CAPS_NAME}),?[ \t]*\n?[ \t]*(?:(?:individually|pro se)"
+        rf"(?P<name>{_NAME}|{_CAPS_NAME}),?(?:[ \t]*\n){{0,2}}[ \t]*(?:(?:individually|pro se)"
         rf"[ \t,]+)?(?:{_CAPTION_ROLES})\b"), 0.8, 2),
     # Joint parties in a caption: "JANE ROE and JOHN DOE,\n    Plaintiffs,".
     _Rule("caption-joint", re.compile(
@@ -514,6 +538,10 @@ _DETERMINERS = (r"the|a|an|any|such|each|all|this|these|those|its|their|our|your
                 r"other|said|which|what|certain|The|Any|Such|Each|All|This|These|Those|Its|Their")
 
 
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
 def ends_in_common_word(text: str, phrase: str) -> bool:
     """Whether the last word of ``phrase`` also stands in ``text`` in lower case ("Hazard
     Analysis" beside "analysis"): a capitalized term, not a surname, which legal text does not
@@ -523,8 +551,25 @@ def ends_in_common_word(text: str, phrase: str) -> bool:
         return False
     # Only a word of prose counts: the surname in lower case inside an e-mail address, a web
     # address or a file name ("jane.roe@firm.com") is the person's, not a common word.
-    return re.search(rf"(?<![\w.@/_-]){re.escape(words[-1].casefold())}(?![\w@/_-]|\.\w)",
-                     text) is not None
+    # Searched with str.find rather than a pattern made for the word: a pattern per phrase
+    # is compiled anew each time (the regex cache holds far fewer), which cost more than the
+    # rest of the screening.
+    word = words[-1].casefold()
+    at = text.find(word)
+    while at >= 0:
+        before = text[at - 1] if at else ""
+        end = at + len(word)
+        after = text[end:end + 1]
+        if not (before and (_is_word_char(before) or before in ".@/-")) and not (
+                after and (_is_word_char(after) or after in "@/-"
+                           or (after == "." and _is_word_char(text[end + 1:end + 2] or " ")))):
+            return True
+        at = text.find(word, at + 1)
+    return False
+
+
+_DETERMINER_PHRASE_BEFORE = re.compile(
+    rf"\b(?:{_DETERMINERS})\s+(?:[{_UPPER}][\w-]*\s+){{0,2}}$")
 
 
 def used_as_common_noun(text: str, phrase: str) -> bool:
@@ -534,19 +579,42 @@ def used_as_common_noun(text: str, phrase: str) -> bool:
     words = phrase.split()
     if not words:
         return False
-    body = r"\s+".join(re.escape(w) for w in words)
-    return re.search(rf"\b(?:{_DETERMINERS})\s+(?:[{_UPPER}][\w-]*\s+){{0,2}}{body}(?!\w)",
-                     text) is not None
+    # Each occurrence of the phrase (any spacing between its words) is found with str.find,
+    # then what precedes it is read with one compiled pattern: see ends_in_common_word.
+    at = text.find(words[0])
+    while at >= 0:
+        end = at + len(words[0])
+        for word in words[1:]:
+            gap = end
+            while gap < len(text) and text[gap].isspace():
+                gap += 1
+            if gap == end or not text.startswith(word, gap):
+                end = -1
+                break
+            end = gap + len(word)
+        if (end >= 0 and not _is_word_char(text[end:end + 1] or " ")
+                and _DETERMINER_PHRASE_BEFORE.search(text, max(0, at - 120), at) is not None):
+            return True
+        at = text.find(words[0], at + 1)
+    return False
 
 
 _NAME_TOKEN = rf"(?:{_WORD}|{_INITIAL})"
 _LEFT_OF_NAME = re.compile(rf"(?:{_NAME_TOKEN}[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}){{1,2}}$")
+_HYPHENATED_AFTER = re.compile(rf"-[{_UPPER}][{_LOWER}]+{_APOS}(?![\w])")
+_HYPHENATED_BEFORE = re.compile(rf"(?<![\w\u2019'-])[{_UPPER}][{_LOWER}]+-$")
 _RIGHT_OF_NAME = re.compile(rf"(?:[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}{_NAME_TOKEN}){{1,2}}")
 
 
 def widen_model_name(text: str, start: int, end: int) -> tuple[int, int]:
     """A model's person span widened over the name-shaped words right beside it on its line:
     models often label part of an unfamiliar name ("Paulette [Jean]", "ObaniJesu [Owolabi]")."""
+    # A span that stops at a hyphen stops inside a double-barrelled surname ("Rayan van
+    # Noordeloos[-Obi]"): the tokenizer splits at the hyphen, the model labels one side.
+    while (joined := _HYPHENATED_AFTER.match(text, end)) is not None:
+        end = joined.end()
+    while (joined := _HYPHENATED_BEFORE.search(text, max(0, start - 40), start)) is not None:
+        start = joined.start()
     left = _LEFT_OF_NAME.search(text, max(0, start - 80), start)
     if left is not None:
         start = left.start()
@@ -661,3 +729,54 @@ def find_unfamiliar_names(text: str, is_word: Callable[[str], bool]) -> list[Nam
             continue
         hits.append(NameHit(start, end, 0.6, "unfamiliar"))
     return hits
+
+
+_COORDINATED_AFTER = re.compile(
+    rf"[ \t]+(?:and|&)[ \t]+(?P<name>{_NAME}|{_CAPS_NAME})(?![\w\u2019'-])")
+_COORDINATED_BEFORE = re.compile(
+    rf"(?<![\w\u2019'.-])(?P<name>{_NAME}|{_CAPS_NAME})[ \t]+(?:and|&)[ \t]+$")
+
+
+def coordinated_names(text: str, persons: Iterable[tuple[int, int]]) -> list[NameHit]:
+    """Names joined by "and" to a person already found ("Honoré Lopez and Eugène Sanchez
+    shall jointly approve"): drafting coordinates like with like, so a phrase shaped like a
+    name beside a person is a person, even where neither the rules nor a model would take it
+    alone. Firms ("Olson Jordan and Cannon"), places and organisation words are still not."""
+    hits: list[NameHit] = []
+    for start, end in persons:
+        candidates = []
+        after = _COORDINATED_AFTER.match(text, end)
+        if after is not None:
+            candidates.append(after.span("name"))
+        before = _COORDINATED_BEFORE.search(text, max(0, start - 120), start)
+        if before is not None:
+            candidates.append(before.span("name"))
+        for a, b in candidates:
+            trimmed = _trim(text, a, b, _MODEL_NOT_A_PERSON)
+            if trimmed is None:
+                continue
+            (a, b), tokens = trimmed
+            if tokens < 2 or in_address_or_firm(text, a, b):
+                continue
+            if not (is_person_shaped(text, a, b)
+                    or is_person_shaped(title_case_capitals(text[a:b]), 0, b - a)):
+                continue
+            hits.append(NameHit(a, b, 0.7, "coordinated"))
+    return hits
+
+
+def may_hold_a_name(text: str) -> bool:
+    """Whether some line of ``text`` has two letters in upper case with a space between them.
+
+    Every name the model's spans, the rules or the dictionary rule keep is two words or more
+    on one line, the first and the last capitalized; a text without such a line (a number, a
+    lowercase phrase, a trace's small values) needs no model call at all.
+    """
+    for line in text.splitlines():
+        first = next((i for i, ch in enumerate(line) if ch.isupper()), -1)
+        if first < 0:
+            continue
+        last = next(i for i in range(len(line) - 1, -1, -1) if line[i].isupper())
+        if last > first and any(ch.isspace() for ch in line[first:last]):
+            return True
+    return False

@@ -39,7 +39,7 @@ from typing import Any
 
 from lexgraph.core.config.settings import Settings, get_settings
 from lexgraph.core.errors import ConfigError
-from lexgraph.core.pii.names import find_person_names
+from lexgraph.core.pii.names import coordinated_names, find_person_names
 from lexgraph.core.pii.spacy_ner import DEFAULT_MODEL, SpacyPersonDetector
 from lexgraph.core.pii.types import ENTITY_TYPES, PiiFinding, resolve_overlaps
 
@@ -176,6 +176,22 @@ def _build_recognizers(entity_types: Sequence[str], phone_regions: Sequence[str]
     return [factories[entity]() for entity in entity_types]
 
 
+def _without_context() -> Any:
+    """Presidio's context step, disabled: it raises a finding's score when a context word's
+    lemma stands near it, and the blank pipeline gives no lemmas, so it never did; it still
+    walked every finding's surrounding tokens."""
+    from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
+
+    class WithoutContext(ContextAwareEnhancer):
+        def enhance_using_context(self, text: str, raw_results: list[Any], nlp_artifacts: Any,
+                                  recognizers: list[Any],
+                                  context: list[str] | None = None) -> list[Any]:
+            return raw_results
+
+    return WithoutContext(context_similarity_factor=0.0, min_score_with_context_similarity=0.0,
+                          context_prefix_count=0, context_suffix_count=0)
+
+
 def _blank_english_engine(work_dir: Path | None) -> Any:
     import spacy
     from presidio_analyzer.nlp_engine import SpacyNlpEngine
@@ -215,10 +231,16 @@ class PresidioDetector:
         registry = RecognizerRegistry(supported_languages=["en"])
         for recognizer in _build_recognizers(self._entity_types, phone_regions, known_names):
             registry.add_recognizer(recognizer)
-        self._analyzer = AnalyzerEngine(registry=registry,
-                                        nlp_engine=_blank_english_engine(work_dir),
+        engine = _blank_english_engine(work_dir)
+        self._analyzer = AnalyzerEngine(registry=registry, nlp_engine=engine,
                                         supported_languages=["en"],
-                                        default_score_threshold=min_score)
+                                        default_score_threshold=min_score,
+                                        context_aware_enhancer=_without_context())
+        # No recognizer enabled here reads tokens, lemmas or the engine's entities, and the
+        # blank pipeline has no lemmas for Presidio's context words to match: tokenizing each
+        # text again for the analyzer only cost time (a fifth of a scan). One empty set of
+        # NLP artifacts stands in for all texts.
+        self._no_artifacts = engine.process_text("", "en")
         self._ner = (SpacyPersonDetector(ner_model)
                      if ner_model and "PERSON" in self._entity_types else None)
         self.load_seconds = time.perf_counter() - started
@@ -243,7 +265,8 @@ class PresidioDetector:
         for offset, segment in _segments(text, SEGMENT_CHARS):
             results = self._analyzer.analyze(text=segment, language="en",
                                              entities=list(self._entity_types),
-                                             score_threshold=self._min_score)
+                                             score_threshold=self._min_score,
+                                             nlp_artifacts=self._no_artifacts)
             for result in results:
                 name = (result.recognition_metadata or {}).get("recognizer_name", "")
                 findings.append(PiiFinding(result.entity_type, offset + result.start,
@@ -253,6 +276,10 @@ class PresidioDetector:
                 findings.extend(PiiFinding(f.entity_type, offset + f.start, offset + f.end,
                                            f.score, f.recognizer)
                                 for f in self._ner.scan(segment))
+        if "PERSON" in self._entity_types:
+            persons = [(f.start, f.end) for f in findings if f.entity_type == "PERSON"]
+            findings.extend(PiiFinding("PERSON", h.start, h.end, h.score, f"person:{h.rule}")
+                            for h in coordinated_names(text, persons))
         return resolve_overlaps(findings)
 
 

@@ -43,6 +43,7 @@ from lexgraph.core.pii.names import (
     ends_in_common_word,
     find_unfamiliar_names,
     is_person_shaped,
+    may_hold_a_name,
     screen_model_name,
     title_case_capitals,
     used_as_common_noun,
@@ -109,6 +110,8 @@ class SpacyPersonDetector:
             # The model, the screens and the dictionary rule all read names in capitals as
             # title case; offsets are the same in both texts.
             piece = title_case_capitals(text[offset:offset + _MAX_CHARS])
+            if not may_hold_a_name(piece):
+                continue  # nothing the screens below would keep; skip the model's cost
             with self._lock:
                 doc = self._nlp(piece)
             common: dict[str, bool] = {}
@@ -147,6 +150,8 @@ class SpacyPersonDetector:
         forms = [key]
         if len(key) > 4:  # "Enes" is a name, not the plural of "ENE"
             forms += [key.removesuffix("s"), key.removesuffix("es")]
+            if key.endswith("ies"):  # "Signatories", "Parties"
+                forms.append(key[:-3] + "y")
         return any(form in self._dictionary for form in forms)
 
 
