@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -74,6 +75,8 @@ _ADMIT = select(ApiKey.id, null()).where(*_ADMIT_KEY)
 _ADMIT_AND_LOOK = select(ApiKey.id, result_cache.source(
     bindparam("tenant_id"), bindparam("cache_key"))).where(*_ADMIT_KEY)
 _JOB_ID = re.compile(r"job_[0-9a-z]{26}")
+# What a new job's row leaves null, as job_resource reads it.
+_UNSET_JOB_COLUMNS = {"stage": None, "error": None, "started_at": None, "finished_at": None}
 
 
 @dataclass(frozen=True)
@@ -432,9 +435,12 @@ class JobStore:
                                    created_at=now))
             for event in events:  # one by one: event ids follow the order they happened in
                 conn.execute(_INSERT_EVENT, event)
-            job = Job(**job_row)
-            job.documents = [Document(**row) for row in doc_rows]
-            body = job_resource(job, matter_name=sub.matter,
+            # Rendered from the rows just written, through plain attribute holders: ORM
+            # instances would pay for instrumentation and state tracking they never use here.
+            # Columns the insert leaves unset are null, as the database has them.
+            job = SimpleNamespace(**{**_UNSET_JOB_COLUMNS, **job_row},
+                                  documents=[SimpleNamespace(**row) for row in doc_rows])
+            body = job_resource(cast(Job, job), matter_name=sub.matter,
                                 usage=self.usage.none())
             headers = {"Location": f"/v1/jobs/{job_id}"}
             if idempotency_key is not None:
