@@ -83,6 +83,9 @@ def names(text: str, known: tuple[str, ...] = ()) -> set[str]:
     ("- Tracey Carol Carter (Haematologist) \u2013 tc@example.com, tel. 212-555-0101\n",
      "Tracey Carol Carter"),
     ("\u2013 Omar al Tobin \u2013 omar@example.com\n", "Omar al Tobin"),
+    # A role in brackets that opens with a company word is still the person's role.
+    ("- Tamás Szabó-Santoso (Company secretary) \u2013 ts@example.com\n",
+     "Tamás Szabó-Santoso"),
     # A company's signatory after "Per:"; a record of processing's data subject.
     ("Cooper Castaneda and Johnson\nPer: Crystal Cortez-Abiola\nIts: Director",
      "Crystal Cortez-Abiola"),
@@ -101,6 +104,7 @@ def names(text: str, known: tuple[str, ...] = ()) -> set[str]:
     ("the administrator account is held by J. F. Paul (j.paul@example.com)", "J. F. Paul"),
     ("The Company has agreed to retain Tiffany Kelly on the terms of this Agreement",
      "Tiffany Kelly"),
+    ("Name: Dylan Edward May\nTitle: CEO", "Dylan Edward May"),
     # A given name said twice is one person's two names, not a typed name repeated.
     ("Name: Philippe Philippe\nTitle: Surveyor", "Philippe Philippe"),
 ])
@@ -143,6 +147,8 @@ def test_capitalized_legal_text_without_a_person_is_left_alone(text: str) -> Non
 
 def test_a_name_ends_at_the_sentence_word_that_follows_it() -> None:
     assert names("WHEREAS Ms. Raman Shall Deliver the goods") == {"Raman"}
+    assert names("WHEREAS Ms. Raman May Deliver the goods") == {"Raman"}
+    assert names("Name: Jane Roe May 4, 2020") == {"Jane Roe"}
 
 
 def test_known_names_are_found_in_any_case_and_spacing() -> None:
@@ -188,7 +194,8 @@ def test_what_a_model_labels_a_person_is_screened(text: str, span: str,
 
 
 # A stand-in for the model's dictionary: English words that occur below.
-_WORDS = frozenset(["replacing", "hope", "supply", "centre", "programming", "workplace",
+_WORDS = frozenset(["albuquerque", "non", "disclosure",
+                    "replacing", "hope", "supply", "centre", "programming", "workplace",
                     "respectful", "payments", "invoices", "will", "lead", "the", "county",
                     "meadows"])
 
@@ -203,6 +210,9 @@ def unfamiliar(text: str) -> list[str]:
     ("Replacing Chibuzo Nwachukwu requires approval.", ["Chibuzo Nwachukwu"]),
     # A given name may be a word; the surname may not.
     ("Replacing Hope Adetokunbo requires approval.", ["Hope Adetokunbo"]),
+    # A double-barrelled surname with one half in the dictionary is still unknown.
+    ("(A) Margot Bouvet-Albuquerque has developed the Software.", ["Margot Bouvet-Albuquerque"]),
+    ("Eurocinema Non-Disclosure is licensed", []),
     ("the Fonterra Kaiapoi shall deliver", []),  # after a determiner: a defined term
     ('the "Smaaash Kaiapoi" programme', []),  # in quotes: a defined term
     ("for the particular Smaaash Centre as agreed", []),
@@ -246,6 +256,9 @@ def coordinated(text: str, person: str) -> list[str]:
     ("Tess Symons-Shelton and Julio César Zepeda shall jointly approve the budget.",
      "Julio César Zepeda", ["Tess Symons-Shelton"]),
     # A firm, an organisation or a defined term beside a person is not made a person.
+    # A particle after "and" begins a name, not a firm's last word.
+    ("Kumiko Nakagawa-Johnson and Edward van der Berg shall approve.", "Edward van der Berg",
+     ["Kumiko Nakagawa-Johnson"]),
     ("Jane Roe and Olson Jordan and Cannon agree.", "Jane Roe", []),
     ("Jane Roe and Acme Holdings shall agree.", "Jane Roe", []),
     ("Jane Roe and Licensed Products are listed.", "Jane Roe", []),

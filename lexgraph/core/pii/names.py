@@ -180,7 +180,8 @@ _COMPANY_SUFFIXES = _words("""
 inc incorporated llc l.l.c llp lp ltd limited corp corporation co company plc gmbh ag sa nv bv
 pllc pc
 """)
-_NEXT_WORD = re.compile(r"[ \t,.]*([^\s,.]+)")
+# Not across a bracket: "Jane Roe (Company secretary)" is a person and her role.
+_NEXT_WORD = re.compile(r"[ \t,.]*([^\s,.(]+)")
 _GIVEN_NAMES_TOO = _words("april may june july august")
 
 
@@ -208,7 +209,13 @@ def _trim(text: str, start: int, end: int,
         words.pop(0)
     kept: list[tuple[int, int, str]] = []
     for word in words:
-        if word[2] in _STOP_WORDS and (kept or word[2] not in _GIVEN_NAMES_TOO):
+        # A month after two names is a surname ("Dylan Edward May"), unless a day follows
+        # ("Jane Roe May 4"); after one it may be the modal of a title ("Ms. Raman May").
+        surname_month = (len(kept) >= 2 and word[2] in _GIVEN_NAMES_TOO
+                         and text[word[0]].isupper()
+                         and not re.match(r"[ \t]*\d", text[word[1]:word[1] + 4]))
+        if word[2] in _STOP_WORDS and (kept or word[2] not in _GIVEN_NAMES_TOO) and not (
+                surname_month):
             break
         if word[2] in rejected:
             return None
@@ -465,7 +472,7 @@ _CASE_NAME_BEFORE = re.compile(r"[ \t]v(?:s)?\.?[ \t]+$")
 _HOUSE_NUMBER_BEFORE = re.compile(r"(?<![\w,])(?:\d+\.)*\d+[A-Za-z]?\.?[ \t]+$")
 _FIRM_AFTER = re.compile(
     rf",?[ \t]+(?:and|And|AND|&)[ \t]+(?:{_WORD}|{_CAPS_WORD})(?![\w\u2019'-])"
-    rf"(?![ \t]+(?:{_WORD}|{_CAPS_WORD}|{_INITIAL}))")
+    rf"(?![ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}(?:{_WORD}|{_CAPS_WORD}|{_INITIAL}))")
 _ENTITY_AFTER = re.compile(rf",?[ \t]+(?:an?|the)[ \t]+(?={_ENTITY_WORDS})")
 _UNIT_AFTER = re.compile(r"[ \t]+(?:Apt|Apartment|Suite|Ste|Unit|Floor|Fl)\b")
 # Words that open a place's name, not a person's ("Lake Edwin", "Port Mark", "Lower Parel").
@@ -716,8 +723,10 @@ def find_unfamiliar_names(text: str, is_word: Callable[[str], bool]) -> list[Nam
         if any(p in _ORG_WORDS or p in _NOT_A_PERSON for p in parts):
             continue
         # A given name may be a word ("Hope", "Grace"); the surname must not be: a word
-        # after an unknown one is how brands and defined terms read ("Smaaash Centre").
-        if any(is_word(p) for p in re.split(r"[-\u2019']", _key(words[-1])) if p):
+        # after an unknown one is how brands and defined terms read ("Smaaash Centre"). A
+        # double-barrelled surname needs one unknown half ("Chavarría-Vargas").
+        halves = [p for p in re.split(r"[-\u2019']", _key(words[-1])) if p]
+        if (all if len(halves) > 1 and "-" in words[-1] else any)(is_word(p) for p in halves):
             continue
         if start > 0 and text[start - 1] in "\"\u201c":
             continue
