@@ -23,6 +23,7 @@ from lexgraph.core.embeddings.base import Embedder
 from lexgraph.core.errors import JobError
 from lexgraph.core.guard import AuditEntry, ChunkScreening, DocumentScreener
 from lexgraph.core.pii import Pseudonymizer, PseudonymMap, get_detector, scan_pii
+from lexgraph.core.pii.types import PiiDetector
 from lexgraph.core.retrieval import Retriever
 from lexgraph.core.summary import ComplianceFinding, ComplianceReport, Section, load_profiles
 from lexgraph.core.summary.citations import Check, Pages, check_key_terms, cite, verify
@@ -33,6 +34,7 @@ from lexgraph.core.summary.render import render_summary
 from lexgraph.core.summary.schema import Citation, KeyTerm, Statement
 from lexgraph.core.tracing import record as trace_record
 from lexgraph.core.vectorstore.base import Hit, Passage, Scope
+from lexgraph.graphs import prescan
 from lexgraph.graphs.interrupts import check_stop
 from lexgraph.graphs.state import ChunkRef, GraphContext, JobState
 from lexgraph.tools.guard_hook import GuardRecord, GuardSink, guarded
@@ -151,7 +153,13 @@ def redact(state: JobState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     never as written, and a detector that cannot load fails the job.
     """
     pmap = PseudonymMap.from_state(state["pii"]) if state.get("pii") else PseudonymMap()
-    pseudonymizer = Pseudonymizer(pmap, get_detector(runtime.context.settings))
+    detector: PiiDetector = get_detector(runtime.context.settings)
+    scanned = prescan.take(state["job_id"]) if state.get("job_id") else None
+    if scanned is not None:
+        # Ingest started the scan of every chunk; what it found is what the detector finds.
+        scanned.wait()
+        detector = prescan.PrescannedDetector(detector, scanned)
+    pseudonymizer = Pseudonymizer(pmap, detector)
     redacted: dict[str, str] = {}
     withheld: list[str] = []
     for n, chunk in enumerate(_admissible(state)):

@@ -72,11 +72,14 @@ class Indexer:
     def index(self, scope: Scope, document_id: str, filename: str, media_type: str,
               data: bytes, *, progress: Callable[[int], None] | None = None,
               budget: IngestBudget | None = None,
-              check: Callable[[], None] | None = None) -> IndexedDocument:
+              check: Callable[[], None] | None = None,
+              parsed: Callable[[list[Chunk]], None] | None = None) -> IndexedDocument:
         """Index one document. An unreadable file, or one over the job's ``budget``, is
         reported in ``error``; a failing embedder or store raises, since no other document
         would fare better. ``check`` runs before each batch of chunks is embedded and may
-        raise to abandon the document (the job was cancelled); nothing is indexed then."""
+        raise to abandon the document (the job was cancelled); nothing is indexed then.
+        ``parsed`` gets the chunks before they are embedded, so work that needs only their
+        text can start alongside the encoder."""
         result = IndexedDocument(document_id, filename, media_type)
         try:
             result.pages, result.chunks = self.parse(document_id, media_type, data, budget)
@@ -86,6 +89,8 @@ class Indexer:
         if not result.chunks:
             result.error = {"code": "no_text", "message": "the document contains no text"}
             return result
+        if parsed is not None:
+            parsed(result.chunks)
         texts = [embedding_text(c) for c in result.chunks]
         batches = []
         # Batch by batch, so a cancel is noticed within one batch and a job with a huge
