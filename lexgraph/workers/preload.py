@@ -22,6 +22,7 @@ from celery.signals import worker_ready, worker_shutdown, worker_shutting_down
 from lexgraph.core.clauses import load_clause_finder
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.pii import get_detector
+from lexgraph.core.summary import load_profiles
 from lexgraph.workers.services import get_services
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,10 @@ def preload(settings: Settings) -> dict[str, float]:
         warm_up()  # exports the ONNX file on the very first start
     else:
         context.embedder.embed_query(_SAMPLE)
+    # Every job searches its profile's section queries: their vectors are made once, here.
+    for profile in load_profiles().values():
+        for section in profile.sections:
+            context.embedder.embed_query(section.query)
     spent["embedding model"] = time.perf_counter() - start
     start = time.perf_counter()
     get_detector(settings).scan(_SAMPLE)

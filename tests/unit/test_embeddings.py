@@ -148,3 +148,16 @@ def test_settings_pick_the_adapter(tmp_path) -> None:
         make_embedder(Settings(data_dir=tmp_path, embedding_backend="openai"))
     with pytest.raises(ConfigError, match="neither"):
         LocalEmbedder(str(tmp_path / "nothing")).embed(["x"])
+
+
+def test_query_vectors_are_kept_with_the_memo_off(embedder: LocalEmbedder) -> None:
+    # Section queries repeat on every job: encoded once per process, even with memo_size=0.
+    off = LocalEmbedder(memo_size=0)
+    query = "Which party may terminate the agreement, and on what notice?"
+    first = off.embed_query(query)
+    again = off.embed_query(query)
+    assert off.queries.misses == 1 and off.queries.hits == 1
+    assert np.array_equal(first, again)
+    assert float(first @ embedder.embed([query])[0]) > 0.999
+    off.embed([query])
+    assert len(off.memo) == 0  # the chunk memo stays off

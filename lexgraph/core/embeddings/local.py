@@ -21,6 +21,9 @@ from lexgraph.core.embeddings.onnx_encoder import Runtime
 from lexgraph.core.errors import ConfigError
 
 PACKAGED_MODEL = "all-MiniLM-L6-v2"
+# Query vectors kept per process: the profiles' section queries (a few dozen) and recent
+# agent searches; 1.5 KB each with the packaged model.
+QUERY_MEMO_SIZE = 1024
 
 _lock = threading.Lock()
 # One copy of each model per process: every job, CLI command and test shares it.
@@ -103,6 +106,10 @@ class LocalEmbedder:
         # Texts met again (section queries on every job, a sentence cited and then checked)
         # come back from here instead of the model.
         self.memo = VectorMemo(memo_size)
+        # Search queries on their own: the profiles' section queries are the same on every
+        # job, so they are encoded once per process even with the memo above turned off (a
+        # memo of size 0 is for making every document's chunks go through the model).
+        self.queries = VectorMemo(QUERY_MEMO_SIZE)
 
     @property
     def name(self) -> str:
@@ -152,5 +159,5 @@ class LocalEmbedder:
         self._encode(["The parties agree to the terms below."])
 
     def embed_query(self, text: str) -> NDArray[np.float32]:
-        vector: NDArray[np.float32] = self.embed([text])[0]
+        vector: NDArray[np.float32] = self.queries.embed([text], self._encode)[0]
         return vector
