@@ -16,7 +16,7 @@ extracted text:
 The ratio job/floor is what to compare between machines or busy periods: the floors slow down
 with the cores exactly as the job does.
 
-    .venv/bin/python bench/latency.py [--runs 5] [--docs contract,pdf,bill] [--keep DIR]
+    .venv/bin/python bench/latency.py [--runs 5] [--docs contract,pdf,pdf30,bill] [--keep DIR]
                                       [--set embedding_runtime=torch ...]
 """
 
@@ -53,6 +53,10 @@ CONTRACT = CORPUS / "contracts" / ("EuromediaHoldingsCorp_20070215_10SB12G_EX-10
 # The corpus's longest PDF (20 pages); it has no 30-page one.
 PDF_DOC = CORPUS / "pdf" / ("cuad_FuseMedicalInc_20190321_10-K_EX-10.43_11575454_EX-10.43_"
                             "Distributor_Agreement.pdf")
+# The 30-page PDF of the target is made here: PDF_DOC's 20 pages, then the first 10 of this
+# 17-page opinion, as a contract filed with an exhibit would be.
+PDF_TAIL = CORPUS / "pdf" / "usca1_20-1507_Calvary_Chapel_of_Bangor_v_Mills_opinion.pdf"
+PDF30_PAGES = 30
 BILLS = CORPUS / "billsum_dev.jsonl"
 NODES = ("ingest", "screen_documents", "redact", "retrieve", "summarize", "check_compliance",
          "finalize")
@@ -85,12 +89,35 @@ def load_docs(wanted: list[str]) -> list[Doc]:
     if "pdf" in wanted:
         docs.append(Doc("pdf", PDF_DOC.name, "application/pdf", PDF_DOC.read_bytes(),
                         "contract"))
+    if "pdf30" in wanted:
+        docs.append(Doc("pdf30", "contract_with_exhibit_30_pages.pdf", "application/pdf",
+                        thirty_page_pdf(), "contract"))
     if "bill" in wanted:
         bills = [json.loads(line) for line in BILLS.read_text().splitlines() if line.strip()]
         bill = max(bills, key=lambda b: len(b["text"]))
         docs.append(Doc("bill", f"{bill['id']}.txt", "text/plain", bill["text"].encode(),
                         "legislation"))
     return docs
+
+
+def thirty_page_pdf() -> bytes:
+    """PDF_DOC's pages followed by PDF_TAIL's first ones, to exactly ``PDF30_PAGES`` pages, with
+    their text layers as they are (pypdf copies the pages, it does not re-render them)."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for source in (PDF_DOC, PDF_TAIL):
+        for page in PdfReader(source).pages:
+            if len(writer.pages) == PDF30_PAGES:
+                break
+            writer.add_page(page)
+    if len(writer.pages) != PDF30_PAGES:
+        raise SystemExit(f"the corpus PDFs give {len(writer.pages)} pages, not {PDF30_PAGES}")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 class Stack:
@@ -227,14 +254,14 @@ def report(docs: list[Doc], ready_s: float) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="warm runs per document")
-    parser.add_argument("--docs", default="contract,pdf,bill")
+    parser.add_argument("--docs", default="contract,pdf,pdf30,bill")
     parser.add_argument("--poll", type=float, default=0.05, help="client poll interval, s")
     parser.add_argument("--keep", type=Path, help="keep the data dir here")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                         help="a setting for the stack, e.g. embedding_runtime=torch")
     args = parser.parse_args()
-    require(CONTRACT, PDF_DOC, BILLS, bench="bench/latency.py")
+    require(CONTRACT, PDF_DOC, PDF_TAIL, BILLS, bench="bench/latency.py")
     import httpx
 
     docs = load_docs([d.strip() for d in args.docs.split(",") if d.strip()])
@@ -260,7 +287,8 @@ def main() -> int:
                     doc.warm.append(run_job(client, doc, n, args.poll))
                     meter.measure(doc)
                     print(f"{doc.key} warm {n}: {doc.warm[-1]['total']:.2f} s, embed once "
-                          f"{doc.floor_runs['embed_once'][-1]:.2f} s", flush=True)
+                          f"{doc.floor_runs['embed_once'][-1]:.2f} s, load average "
+                          f"{os.getloadavg()[0]:.2f}", flush=True)
     finally:
         stack.stop()
         if not args.keep:
