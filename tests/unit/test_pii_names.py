@@ -283,3 +283,73 @@ def test_a_model_span_that_stops_at_a_hyphen_takes_the_rest_of_the_surname() -> 
 ])
 def test_only_a_line_with_two_capitals_apart_may_hold_a_name(text: str, may: bool) -> None:
     assert may_hold_a_name(text) is may
+
+
+# Drafting habits the fourth wording of the bench's documents showed the rules missing; each
+# case names a person only through the cue its rule reads.
+@pytest.mark.parametrize(("text", "expected"), [
+    # A contact table laid out in padded columns, with a phone number or an e-mail address
+    # on the row; the name is the first cell or follows a short label.
+    ("Role            Name                              Telephone           E-mail\n"
+     "Tenant 1        Gabriel Pacheco                   (206) 393-3162      gp@example.com\n",
+     "Gabriel Pacheco"),
+    ("Nina di Cassiano      +44 20 7946 0000\n", "Nina di Cassiano"),
+    ("Out of hours    Kumiko van der Sasaki, c/o Harbourline  202-345-7978\n",
+     "Kumiko van der Sasaki"),
+    # A first-person declaration, whatever the declarant then does.
+    ("1. I, Brian Smith, appoint the Company to be my attorney.", "Brian Smith"),
+    ("I, CHIJIOKE OGBUEHI, give all my estate to the trustees.", "CHIJIOKE OGBUEHI"),
+    # A deed's maker named again under "by the said".
+    ("SIGNED as a DEED and DELIVERED\nby the said\nWILFRIDO CANO\nin the presence of:",
+     "WILFRIDO CANO"),
+    # Minutes: the labels, and the names indented under "Present:".
+    ("Apologies:\tAndrada Barbu\n", "Andrada Barbu"),
+    ("Present:\t\tJane Roe (Chair)\n\t\t\tNezihi Çorlu\n\t\t\tDr Ann Lee\n\n1. MINUTES",
+     "Nezihi Çorlu"),
+    # A defined party with its name in brackets.
+    ("The Guarantor (Ibrahim Tukur Jr.) irrevocably guarantees the Tenant's obligations.",
+     "Ibrahim Tukur Jr."),
+    # Counsel heard by a court.
+    ("UPON hearing Kathleen Moravec of counsel for the Claimant", "Kathleen Moravec"),
+    # An office of several words after the name.
+    ("For enquiries: Gael da Mota-Bresse, Data Protection Officer, gael@example.com",
+     "Gael da Mota-Bresse"),
+    ("3. Stephen Okafor, Company secretary, s.okafor@example.com\n", "Stephen Okafor"),
+    # A witness under "WITNESSED BY:".
+    ("Its: Managing Director\n\nWITNESSED BY:\nDamian Lacy\n", "Damian Lacy"),
+])
+def test_names_in_tables_declarations_deeds_and_minutes(text: str, expected: str) -> None:
+    assert expected in names(text)
+
+
+def test_an_email_greeting_by_given_name_alone_is_a_person() -> None:
+    mail = ("From: Jeffrey Jenkins <jjenkins@example.com>\nDate: Mon, 4 May at 09:14\n"
+            "Subject: RE: Completion statement\nTo: tibor@example.com\n\nTibor \u2014\n\n"
+            "See below from the buyer's side.\n\nThanks,\nJeffrey")
+    assert "Tibor" in names(mail)
+    # "Thanks," closing a message, a greeting to all, and a word alone outside a message are
+    # not.
+    assert names("From: a@example.com\nTo: b@example.com\n\nAll,\n\nPlease see below.") == set()
+    assert names("Tibor \u2014\n\nSee below.") == set()
+
+
+def test_a_firm_in_capitals_ending_and_name_limited_is_not_a_person() -> None:
+    text = "(3) NELSON OCHOA AND GARRETT LIMITED, a company registered in England and Wales"
+    start = text.index("NELSON")
+    assert screen_model_name(text, start, start + len("NELSON OCHOA")) is None
+
+
+@pytest.mark.parametrize("text", [
+    # Padded columns of figures and defined terms, with numbers on the row.
+    "Total Revenue          2024 100          2023 950\n",
+    "By the said Agreement the Company agrees.",
+])
+def test_tables_firms_and_deeds_without_a_person_are_left_alone(text: str) -> None:
+    assert names(text) == set()
+
+
+def test_a_model_span_stops_at_a_column_gap() -> None:
+    # A label and its value in padded columns are two cells, not one name.
+    text = "Address  584 Field Road\nOccupation  Professor Emeritus\n"
+    start = text.index("Occupation")
+    assert screen_model_name(text, start, start + len("Occupation  Professor Emeritus")) is None

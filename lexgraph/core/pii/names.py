@@ -49,6 +49,11 @@ _NAME = (rf"(?:{_INITIAL}{_SEP}){{0,2}}(?:(?:{_PARTICLE}{_SEP}){{1,2}})?{_WORD}"
 _CAPS_NAME = (rf"(?:(?:{_INITIAL}{_SEP}){{1,2}}{_CAPS_WORD}|{_CAPS_WORD}(?:{_SEP}(?:{_INITIAL}|"
               rf"{_CAPS_WORD})){{1,4}}){_SUFFIX}?")
 
+# The same with single spaces between words: in a table laid out in padded columns, two
+# spaces or more part one cell from the next.
+_TIGHT_NAME = _NAME.replace(_SEP, " ")
+_TIGHT_CAPS = _CAPS_NAME.replace(_SEP, " ")
+
 _HONORIFICS = (
     r"Mr|Mrs|Ms|Mx|Miss|Dr|Prof|Professor|Hon|Honorable|Judge|Justice|Magistrate|"
     r"Senator|Rep|Officer|Detective|Det|Sgt|Sergeant|Capt|Captain|Lt|Lieutenant|Rev|"
@@ -76,7 +81,9 @@ _SIGNATURE_LABELS = (
     r"Notary(?:[ \t]+Public)?|Prepared[ \t]+[Bb]y|Reviewed[ \t]+[Bb]y|Approved[ \t]+[Bb]y|"
     # Canadian and English execution blocks sign "Per:" for a company; a record of processing
     # names its "Data subject:".
-    r"Per|Data[ \t]+[Ss]ubject"
+    r"Per|Data[ \t]+[Ss]ubject|"
+    # Board minutes list who came, who sat in and who sent apologies.
+    r"Present|PRESENT|In[ \t]+attendance|IN[ \t]+ATTENDANCE|Apologies|APOLOGIES|Absent"
 )
 # Labels that name a person only as a whole line: a header ("To: Thomas O'Brien") or a
 # party line of a form ("Tenant: Jane Roe").
@@ -229,7 +236,10 @@ def _trim(text: str, start: int, end: int,
         kept = kept[:half]  # "/s/ James Davey James Davey": the typed name under the signature
     following = _NEXT_WORD.match(text, kept[-1][1])
     if following and _key(following.group(1)) in _SUFFIX_NOT_A_PERSON and (
-            "," not in following.group() or _key(following.group(1)) in _COMPANY_SUFFIXES):
+            "," not in following.group() or _key(following.group(1)) in _COMPANY_SUFFIXES) and not (
+            # "Jane Roe, Company secretary": an office, not a firm's suffix.
+            _key(following.group(1)) == "company"
+            and re.match(r"[ \t]+[a-z]", text[following.end():following.end() + 2])):
         # After a comma only a company's suffix counts ("Acme Widget, Inc."): "Jane Roe,
         # Building surveyor" is a person and her job.
         return None
@@ -266,7 +276,7 @@ _RULES: tuple[_Rule, ...] = (
         rf"\b(?:[Ss]igned|[Ee]xecuted|[Ww]itnessed|[Nn]otarized|[Ss]worn|[Pp]repared|"
         rf"[Aa]ttested|[Aa]cknowledged|SIGNED|EXECUTED|WITNESSED)[ \t]+"
         rf"(?:(?:before[ \t]+me|as[ \t]+an?[ \t]+(?:deed|agreement)|for[ \t]+and[ \t]+on[ \t]+"
-        rf"behalf[ \t]+of[ \t]+[^\n]{{1,80}}?)[ \t]+)?by[ \t]+"
+        rf"behalf[ \t]+of[ \t]+[^\n]{{1,80}}?)[ \t]+)?(?:by[ \t]+|BY[ \t]*:?[ \t]*\n?[ \t]*)"
         rf"(?P<name>{_NAME}|{_CAPS_NAME})"), 0.75, 2),
     # Two initials before a surname ("J. F. Paul", "S. H. BELL"): only people are written so.
     _Rule("initials", re.compile(
@@ -362,13 +372,29 @@ _RULES: tuple[_Rule, ...] = (
         rf"\b(?:DECLARATION|AFFIDAVIT|DEPOSITION|TESTIMONY|Declaration|Affidavit|Deposition|"
         rf"Testimony)[ \t]+(?:OF|of)[ \t]+(?P<name>{_CAPS_NAME}|{_NAME})"), 0.8, 2),
     _Rule("first-person", re.compile(
-        rf"(?:^|[.\n][ \t]*)I,[ \t]+(?P<name>{_NAME}),[ \t]+(?:hereby[ \t]+)?(?:declare|"
-        rf"certify|swear|state|affirm|depose|acknowledge|confirm|being)\b", re.M), 0.85, 2),
+        rf"(?:^|[.\n][ \t]*)I,[ \t]+(?P<name>{_NAME}|{_CAPS_NAME}),[ \t]+(?:hereby[ \t]+)?"
+        # Whatever the declarant then does ("appoint", "give", "will say"), or where they
+        # live ("of 12 High Street"): only a person writes "I," before a name.
+        rf"[a-z]+\b", re.M), 0.85, 2),
+    # A deed names its maker again where it is executed: "SIGNED as a DEED by the said\n
+    # JANE ROE".
+    _Rule("the-said", re.compile(
+        rf"\b(?:[Bb]y|BY)[ \t]+(?:the|THE)[ \t]+(?:said|SAID)[ \t]*\n?[ \t]*"
+        rf"(?P<name>{_NAME}|{_CAPS_NAME})"), 0.8, 2),
+    # Counsel heard by a court: "UPON hearing Jane Roe of counsel for the Claimant".
+    _Rule("of-counsel", re.compile(
+        rf"(?P<name>{_NAME})[ \t]+(?:of[ \t]+counsel|\(counsel\))\b"), 0.8, 2),
+    # A defined party with its name in brackets: "The Guarantor (Ibrahim Tukur Jr.)".
+    _Rule("role-bracket", re.compile(
+        rf"\b(?:[Tt]he|[Ee]ach|[Ss]uch|[Oo]ur|[Yy]our)[ \t]+(?:{_DEFINED_ROLES}|Agent|"
+        rf"Attorney|Director|Donor|Witness|Secretary)[ \t]*\((?P<name>{_NAME})\)"), 0.8, 2),
     # A person's name with a job title after it: "by Jane Roe, Director", or on the next line
     # of a signature or a letter ("Jane Roe\nAttorney for Plaintiff", "Jane Roe\nPartner").
     _Rule("job-title", re.compile(
-        rf"(?P<name>{_NAME}|{_CAPS_NAME})(?:,[ \t]+|[ \t]*\n[ \t]*)(?:(?:Managing|Executive|"
-        rf"Non-Executive|General|Senior|Associate|Assistant|Company|Vice)[ \t]+)?"
+        rf"(?P<name>{_NAME}|{_CAPS_NAME})(?:,[ \t]+|[ \t]*\n[ \t]*)"
+        # Up to two words of the office before it: "Managing Director", "Data Protection
+        # Officer".
+        rf"(?:(?:[{_UPPER}][{_LOWER}]+|Non-Executive)[ \t]+){{0,2}}"
         rf"(?:Director|Partner|Secretary|President|Chairman|Chairperson|Chair|Treasurer|"
         rf"Attorney|Counsel|Solicitor|Barrister|Notary|CEO|CFO|COO|CTO|Manager|Officer|"
         rf"Paralegal|Trustee|Executor|Administrator)\b"), 0.75, 2),
@@ -386,6 +412,16 @@ _RULES: tuple[_Rule, ...] = (
     _Rule("table-row", re.compile(
         rf"(?m)^[ \t]*(?:\|[ \t]*)?(?P<name>{_NAME})[ \t]*(?:\||\t)"
         rf"(?=[^\n]*(?:@|\+?\(?\d{{2,4}}\)?[ .-]\d{{3}}))"), 0.75, 2),
+    # A row of a table laid out in padded columns, as plain text renders one: "Tenant 1
+    # <spaces> Jane Roe <spaces> 020 7946 0000 <spaces> jroe@...". The name is the first cell
+    # or the one after a short label, its words one space apart (two or more part the cells),
+    # and the row carries a phone number or an e-mail address.
+    _Rule("padded-row", re.compile(
+        rf"(?m)^[ \t]*(?:[^\n]{{1,24}}?(?:[ \t]{{2,}}|\t))?(?P<name>{_TIGHT_NAME}|{_TIGHT_CAPS})"
+        rf"(?:[ \t]{{2,}}|\t|,[ \t])"
+        # A whole phone number (seven digits or more in groups), not a column of figures.
+        rf"(?=[^\n]*(?:@|(?<![\d.,])(?:\+\d{{1,3}}[ .-]?)?\(?\d{{2,5}}\)?[ .-]?\d{{3,4}}[ .-]?"
+        rf"\d{{3,4}}(?![\d.,])))"), 0.75, 2),
     # Correspondence: the salutation and the name under the closing.
     _Rule("salutation", re.compile(
         rf"\bDear[ \t]+(?P<name>{_NAME})[ \t]*[,:]"), 0.8, 2),
@@ -413,7 +449,54 @@ def find_person_names(text: str, known_names: Iterable[str] = ()) -> list[NameHi
             pos = max(pos, end)
             if tokens >= rule.min_tokens:
                 hits.append(NameHit(start, end, rule.score, rule.name))
+    hits.extend(_greetings(text))
+    hits.extend(_minute_lists(text))
     hits.extend(find_known_names(text, known_names))
+    return hits
+
+
+# An e-mail greets its reader by given name alone on the first line of its body, after the
+# headers and a blank line: "From: ...\nTo: ...\n\nJacob —" or "Hi Jacob,".
+_GREETING = re.compile(
+    rf"(?m)^(?:From|To|Cc|CC|Subject|Date|Sent)[ \t]*:[^\n]*\n"
+    rf"(?:[{_UPPER}][\w-]*[ \t]*:[^\n]*\n)*[ \t]*\n[ \t]*(?:(?:Hi|Hello|Hey|Dear)[ \t]+)?"
+    rf"(?!(?:All|Team|Everyone|Thanks|Sir|Madam|Colleagues|Folks|Gentlemen|Ladies|Hi|Hello|"
+    rf"Hey|Dear|Good|Please|Attached|Further|Following|Apologies)\b)"
+    rf"(?P<name>{_WORD})[ \t]*(?:,|[\u2014\u2013]|--?)[ \t]*$")
+
+
+def _greetings(text: str) -> list[NameHit]:
+    hits = []
+    for match in _GREETING.finditer(text):
+        trimmed = _trim(text, match.start("name"), match.end("name"))
+        if trimmed is not None:
+            (start, end), _ = trimmed
+            hits.append(NameHit(start, end, 0.75, "greeting"))
+    return hits
+
+
+# Minutes list those present one to a line, the lines after the label indented under it:
+# "Present:\t\tJane Roe (Chair)\n\t\t\tJohn Doe\n\t\t\tDr Ann Lee".
+_MINUTE_LABEL = re.compile(
+    r"(?m)^[ \t]*(?:Present|PRESENT|In[ \t]+attendance|IN[ \t]+ATTENDANCE|Apologies|APOLOGIES|"
+    r"Attendees|ATTENDEES|Absent|ABSENT)[ \t]*:[^\n]*\n((?:[ \t]+\S[^\n]*(?:\n|$))+)")
+_MINUTE_LINE = re.compile(
+    rf"[ \t]+(?:(?:{_HONORIFICS})\.?[ \t]+)?(?P<name>{_NAME}|{_CAPS_NAME})[ \t]*"
+    rf"(?:\([^()\n]*\)|,[^\n]*)?[ \t]*$")
+
+
+def _minute_lists(text: str) -> list[NameHit]:
+    hits = []
+    for block in _MINUTE_LABEL.finditer(text):
+        at = block.start(1)
+        for line in block.group(1).splitlines(keepends=True):
+            match = _MINUTE_LINE.fullmatch(line.rstrip("\n"))
+            if match is not None:
+                trimmed = _trim(text, at + match.start("name"), at + match.end("name"))
+                if trimmed is not None and trimmed[1] >= 2:
+                    (start, end), _ = trimmed
+                    hits.append(NameHit(start, end, 0.8, "minutes"))
+            at += len(line)
     return hits
 
 
@@ -471,7 +554,10 @@ _CASE_NAME_BEFORE = re.compile(r"[ \t]v(?:s)?\.?[ \t]+$")
 # A number before it, a street or a numbered heading ("17.4 Respectful Workplace").
 _HOUSE_NUMBER_BEFORE = re.compile(r"(?<![\w,])(?:\d+\.)*\d+[A-Za-z]?\.?[ \t]+$")
 _FIRM_AFTER = re.compile(
-    rf",?[ \t]+(?:and|And|AND|&)[ \t]+(?:{_WORD}|{_CAPS_WORD})(?![\w\u2019'-])"
+    rf",?[ \t]+(?:and|And|AND|&)[ \t]+(?:{_WORD}|{_CAPS_WORD})"
+    # The firm's suffix may follow: "NELSON OCHOA AND GARRETT LIMITED".
+    rf"(?:[ \t]+(?i:limited|ltd\.?|llp|llc|l\.l\.c\.|inc\.?|plc|corp\.?|corporation|company|"
+    rf"gmbh|partners|associates|holdings|group))?(?![\w\u2019'-])"
     rf"(?![ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}(?:{_WORD}|{_CAPS_WORD}|{_INITIAL}))")
 _ENTITY_AFTER = re.compile(rf",?[ \t]+(?:an?|the)[ \t]+(?={_ENTITY_WORDS})")
 _UNIT_AFTER = re.compile(r"[ \t]+(?:Apt|Apartment|Suite|Ste|Unit|Floor|Fl)\b")
@@ -501,6 +587,9 @@ def in_address_or_firm(text: str, start: int, end: int) -> bool:
             or _UNIT_AFTER.match(text, end) is not None)
 
 
+_COLUMN_GAP = re.compile(r"[ \t]*\t[ \t]*| {2,}")
+
+
 def screen_model_name(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The person-name part of a span a statistical model labelled a person, or None.
 
@@ -512,6 +601,11 @@ def screen_model_name(text: str, start: int, end: int) -> tuple[int, int] | None
     cut = text.find("\n", start, end)
     if cut >= 0:
         end = cut
+    # Nor across a gap of two spaces or a tab, which parts the cells of a table laid out in
+    # columns: "Occupation  Professor Emeritus" is a label and its value.
+    gap = _COLUMN_GAP.search(text, start, end)
+    if gap is not None:
+        end = gap.start()
     if start > 0 and text[start - 1] in "\"“":
         return None
     trimmed = _trim(text, start, end, _MODEL_NOT_A_PERSON)

@@ -30,6 +30,7 @@ Enabled, each reporting lexgraph's own type name:
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -65,6 +66,23 @@ def _quiet_presidio_logs() -> None:
     logger = logging.getLogger("presidio-analyzer")
     if not any(isinstance(f, _WithholdArguments) for f in logger.filters):
         logger.addFilter(_WithholdArguments())
+
+
+# A claim, case or file number's digits can make a valid phone number ("Claim No.
+# BL-2024-000954"): digits glued by a hyphen or a slash to letters before them are part of a
+# reference, and so are digits right after a reference's label.
+_GLUED_BEFORE = re.compile(r"[A-Za-z][-/]$")
+_REFERENCE_LABEL_BEFORE = re.compile(
+    r"\b(?:[Cc]laim|[Cc]ase|[Ff]ile|[Mm]atter|[Pp]olicy|[Ii]nvoice|[Rr]ef(?:erence)?|"
+    r"[Aa]ction|[Dd]ocket|CLAIM|CASE)\.?[ \t]*(?:[Nn]o\.?|[Nn]umber|#)?[ \t]*:?[ \t]*"
+    r"(?:[A-Z]{1,4}[-/ ])?$")
+
+
+def is_reference_number(text: str, start: int, end: int) -> bool:
+    """Whether the phone-shaped ``text[start:end]`` is part of a claim, case or file number."""
+    before = text[max(0, start - 40):start]
+    return _GLUED_BEFORE.search(before) is not None or (
+        _REFERENCE_LABEL_BEFORE.search(before) is not None)
 
 
 def _build_recognizers(entity_types: Sequence[str], phone_regions: Sequence[str],
@@ -126,6 +144,12 @@ def _build_recognizers(entity_types: Sequence[str], phone_regions: Sequence[str]
 
     class PlainPhoneRecognizer(PhoneRecognizer):
         SCORE = 0.75
+
+        def analyze(self, text: str, entities: list[str],
+                    nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
+            # Presidio annotates the parameter it defaults to None as not optional.
+            results = super().analyze(text, entities, nlp_artifacts)  # type: ignore[arg-type]
+            return [r for r in results if not is_reference_number(text, r.start, r.end)]
 
     ipv4_octet = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 
