@@ -14,23 +14,25 @@ them. Between them stand boilerplate clauses full of defined terms ("the Consult
 "Licensee", "Confidential Information"), which are not persons.
 
 Two sets are generated, so that the figures are not those of text the recognizers were tuned
-on. The tuning set alternates four wordings of each place (a and b; c, a loan agreement, a
+on. The tuning set alternates five wordings of each place (a and b; c, a loan agreement, a
 lease's notices, an affidavit, an e-mail and bullet lists; d, a share purchase agreement, a
 tenancy's contact table in padded columns, a deed of power of attorney, a board minute, an
-English court order, a forwarded e-mail chain, a tribunal witness statement — c and d were
-each held out until their misses were read) and draws names from every other Faker locale.
-The report set, the headline figures, uses a fifth wording of each place, written before any
-recognizer was changed against the fourth, in habits none of the others use (a will with
-executors and beneficiaries, a US mutual NDA whose notice clause is one paragraph, a register
-of members as a pipe table and a bank mandate with signatories, guarantors in
-Name:/Address:/Tel: blocks signed side by side, board minutes in reported speech, a
-deposition transcript's appearances and examination, a data-breach notification signed "pp",
-an incident timeline, an independent medical examination's header; Spanish and Portuguese
-double surnames), the other half of the locales and another seed (``--seed`` + 3000). While
-tuning the recognizers only the tuning set's misses were read; the report set's are read
-once, after its run, to name what still leaks, and nothing is changed against them. A
-wording whose misses have been read joins the tuning set, and a fresh one, committed before
-any recognizer changes, replaces it.
+English court order, a forwarded e-mail chain, a tribunal witness statement; e, a will, a US
+mutual NDA whose notice clause is one paragraph, a register of members and a bank mandate,
+guarantors signed side by side, minutes in reported speech, a deposition, a breach notice
+signed "pp", Spanish and Portuguese double surnames — c, d and e were each held out until
+their misses were read) and draws names from every other Faker locale. The report set, the
+headline figures, uses a sixth wording of each place, written before any recognizer was
+changed against the fifth, in habits none of the others use (a US separation agreement with
+a general release, a trust deed and the settlor's letter of wishes, a lease guaranty with the
+spouse's consent, a cap table in padded columns, a purchase order's buyer contact, an
+insurance claim form's witnesses and claimant, a hearing transcript with speaker labels
+"MS. ROE:", a subject-access response, an access-log extract, an engagement letter's team
+table with hourly rates; names followed by ages, "Jane Roe, 42,"), the other half of the
+locales and another seed (``--seed`` + 4000). While tuning the recognizers only the tuning
+set's misses were read; the report set's are read once, after its run, to name what still
+leaks, and nothing is changed against them. A wording whose misses have been read joins the
+tuning set, and a fresh one, committed before any recognizer changes, replaces it.
 
 Each document goes through what the redact node runs (``Pseudonymizer`` with a fresh map:
 one document, one job). Scoring is at entity level:
@@ -996,8 +998,188 @@ def employment_e(g: People, d: Doc) -> None:
           _p("IBAN", g.iban()), "; she can be reached at ", _p("PHONE", g.phone()), ".\n\n")
 
 
+# The report set's templates since the fifth wording was read: a sixth wording of each place,
+# written before any recognizer was changed against the fifth, in habits none of the others
+# use (a US separation agreement with a general release, a trust deed and the settlor's letter
+# of wishes, a lease guaranty with the spouse's consent, a cap table, a purchase order's buyer
+# contact, an insurance claim form with claimant and witnesses, a hearing transcript with
+# speaker labels, a subject-access response, its access-log extract, an engagement letter's
+# team table with hourly rates; names followed by ages, names in lower-case prose).
+
+
+def _age(g: People) -> str:
+    return str(g.rng.randint(19, 88))
+
+
+def preamble_f(g: People, d: Doc) -> None:
+    employee, surname = g.name()
+    manager, _ = g.name()
+    d.add("SEPARATION AGREEMENT AND GENERAL RELEASE\n\nThis Separation Agreement and General "
+          'Release ("Agreement") is made between ', g.company(), ' ("the Company") and ',
+          _p("PERSON", employee), ' ("you" or "your"). Your employment with the Company ends '
+          "on ", g.en.date(), ' (the "Separation Date"). In exchange for the release below, '
+          "you will receive twelve weeks of base salary. You agree that you have been paid "
+          "all wages owed. Please return your laptop and badge to ", _p("PERSON", manager),
+          " no later than the Separation Date.\n\n1. General Release. You, ",
+          _p("PERSON", employee), ", on behalf of yourself and your heirs, release the Company "
+          "from all claims, including claims under the Age Discrimination in Employment Act. "
+          "You have twenty-one (21) days to consider this Agreement and seven (7) days after "
+          "signing to revoke it by written notice to ", _p("PERSON", manager), ".\n\n")
+    if g.rng.random() < 0.5:
+        d.add("Ms. ", _p("PERSON", surname), " was advised in writing to consult an attorney "
+              "before signing.\n\n")
+    else:
+        d.add("EMPLOYEE HAS READ THIS AGREEMENT CAREFULLY.\n\nAGREED AND ACCEPTED:\n\n"
+              "______________________\n", _p("PERSON", employee.upper()), "\n\n")
+
+
+def recitals_f(g: People, d: Doc) -> None:
+    settlor, _ = g.name()
+    first, _ = g.name()
+    second, _ = g.name()
+    daughter, _ = g.name()
+    son, _ = g.name()
+    d.add("THIS TRUST DEED is made the ", g.en.date(), "\n\nBY ", _p("PERSON", settlor.upper()),
+          " of ", g.address(), ' ("the Settlor")\n\nAND\n\n', _p("PERSON", first.upper()),
+          " and ", _p("PERSON", second.upper()), ' (together "the Original Trustees")\n\n'
+          "WHEREAS the Settlor has transferred to the Original Trustees the sum of ten pounds "
+          "to be held on the trusts declared below, and the Beneficiaries are the children "
+          "and remoter issue of the Settlor.\n\nLETTER OF WISHES\n\nTo my trustees,\n\nThis "
+          "letter is not binding on you, but I would like you to bear in mind that my "
+          "daughter ", _p("PERSON", daughter), ", ", _age(g), ", has always been careful "
+          "with money, whereas my son ", _p("PERSON", son), ", ", _age(g), ", may need "
+          "support with his housing. If ", _p("PERSON", _given(daughter) or daughter),
+          " asks for an advance for her studies, please agree to it.\n\nSigned: ",
+          _p("PERSON", settlor), "\n\n")
+
+
+def notices_f(g: People, d: Doc) -> None:
+    guarantor, _ = g.name()
+    spouse, _ = g.name()
+    notary, _ = g.name()
+    d.add("GUARANTY OF LEASE\n\nFor value received, and to induce Landlord to enter into the "
+          "Lease with Tenant, the undersigned, ", _p("PERSON", guarantor), ", ", _age(g),
+          ", residing at ", g.address(), ", unconditionally guarantees the payment of rent. "
+          "Notices to guarantor shall be sent to the address above, with a copy by email to ",
+          _p("EMAIL", g.email(guarantor)), ".\n\nCONSENT OF SPOUSE\n\nI, ",
+          _p("PERSON", spouse), ", spouse of the guarantor named above, have read this "
+          "Guaranty and consent to it binding our community property.\n\n"
+          "_____________________________        Dated: ", g.en.date(), "\n", _p("PERSON", spouse),
+          "\n\nSubscribed and sworn before me, ", _p("PERSON", notary), ", a notary public, "
+          "who can be reached at ", _p("PHONE", g.phone()), ".\n\n")
+
+
+def schedule_f(g: People, d: Doc) -> None:
+    d.add("CAPITALIZATION TABLE (fully diluted, post-money)\n\n"
+          "Holder                              Common      Series Seed   Options    FD %\n")
+    for _ in range(g.rng.randint(2, 4)):
+        holder, _ = g.name()
+        d.add(_p("PERSON", holder), " " * max(2, 36 - len(holder)),
+              f"{g.rng.randint(1, 90) * 10000:<12,}{'-':<14}{g.rng.randint(0, 50) * 1000:<11,}"
+              f"{g.rng.randint(1, 300) / 10:.1f}%\n")
+    d.add(f"{g.company()} Ventures Fund II L.P.      -           2,500,000     -          "
+          "18.2%\nUnallocated option pool             -           -             850,000    "
+          "6.1%\n\n")
+    ssn, label = g.ssn()
+    d.add("Founder's ", label, " for the 83(b) election: ", _p("SSN", ssn), ". Subscription "
+          "monies to IBAN ", _p("IBAN", g.iban()), ".\n\n")
+
+
+def running_text_f(g: People, d: Doc) -> None:
+    buyer, _ = g.name()
+    receiver, _ = g.name()
+    d.add(f"PURCHASE ORDER PO-{g.rng.randint(100000, 999999)}\n\nVendor: ", g.company(),
+          "\nBuyer contact: ", _p("PERSON", buyer), ", ", _p("EMAIL", g.email(buyer)),
+          ", tel. ", _p("PHONE", g.phone()), "\nShip to: receiving dock, attn ",
+          _p("PERSON", receiver), "\n\nQty  Item                       Unit price\n"
+          "40   Toner cartridge TN-660     $64.00\n\nInvoices that do not quote this PO "
+          "number will be returned. Questions about delivery go to ", _p("PERSON", receiver),
+          " in receiving; questions about price to ", _p("PERSON", buyer), ".\n\n")
+
+
+def signatures_f(g: People, d: Doc) -> None:
+    claimant, _ = g.name()
+    first, _ = g.name()
+    second, _ = g.name()
+    d.add("PART 4 \u2013 WITNESSES\n\nWere there any witnesses to the incident? Yes\n\n"
+          "Witness 1: ", _p("PERSON", first), ", ", _age(g), ", passenger in the insured "
+          "vehicle, tel ", _p("PHONE", g.phone()), "\nWitness 2: ", _p("PERSON", second),
+          " (pedestrian), ", _p("EMAIL", g.email(second)), "\n\nPART 5 \u2013 DECLARATION\n\n"
+          "I declare that the information given in this form is true and complete.\n\n"
+          "Claimant's signature: ____________________\nClaimant's name (block capitals): ",
+          _p("PERSON", claimant.upper()), "\nDate: ", g.en.date(), "\n\n")
+
+
+def caption_f(g: People, d: Doc) -> None:
+    judge, judge_surname = g.name()
+    p_counsel, p_surname = g.name()
+    d_counsel, d_surname = g.name()
+    witness, witness_surname = g.name()
+    pt, dt, wt = (g.rng.choice(["MS.", "MR."]) for _ in range(3))
+    d.add("IN THE CIRCUIT COURT OF COOK COUNTY, ILLINOIS\nCOUNTY DEPARTMENT, LAW DIVISION\n\n"
+          "REPORT OF PROCEEDINGS had at the hearing of the above-entitled cause before the "
+          "Honorable ", _p("PERSON", judge.upper()), ", Judge of said court, on ",
+          g.en.date(), ".\n\n          THE COURT: Good morning. Appearances, please.\n"
+          f"          {pt} ", _p("PERSON", p_surname.upper()), ": Good morning, your Honor. ",
+          _p("PERSON", p_counsel), " on behalf of the plaintiff.\n"
+          f"          {dt} ", _p("PERSON", d_surname.upper()), ": ", _p("PERSON", d_counsel),
+          " for the defendant, your Honor.\n          THE COURT: Call your first witness.\n"
+          f"          {pt} ", _p("PERSON", p_surname.upper()), ": Plaintiff calls ",
+          _p("PERSON", witness), ".\n                    (Witness sworn.)\n"
+          "          THE COURT: Judge ", _p("PERSON", judge_surname),
+          " will hear the motion after the break.\n          THE WITNESS: My name is ",
+          _p("PERSON", witness), f". I am {_age(g)}.\n          {pt} ",
+          _p("PERSON", p_surname.upper()), f": Thank you, {wt.title()} ",
+          _p("PERSON", witness_surname), ".\n\n")
+
+
+def letter_f(g: People, d: Doc) -> None:
+    requester, surname = g.name()
+    manager, _ = g.name()
+    dpo, _ = g.name()
+    title = _uk_title(g)
+    d.add("Private and confidential\n\n", title, " ", _p("PERSON", requester), "\nBy email: ",
+          _p("EMAIL", g.email(requester)), "\n\n", g.en.date(), "\n\nDear ", title, " ",
+          _p("PERSON", surname), "\n\nYour subject access request \u2013 our reference "
+          f"DSAR-{g.rng.randint(2023, 2026)}-{g.rng.randint(1, 9999):04d}\n\nThank you for "
+          "your request under Article 15 UK GDPR, which we received on ", g.en.date(),
+          ". We enclose copies of the personal data we hold about you. We have withheld "
+          "some e-mails between your former line manager, ", _p("PERSON", manager),
+          ", and HR, because they contain the personal data of others and it would not be "
+          "reasonable to disclose it without their consent.\n\nIf you are unhappy with this "
+          "response you may complain to the Information Commissioner.\n\nYours sincerely\n\n",
+          _p("PERSON", dpo), "\nData Protection Officer\n", _p("PHONE", g.phone()), "\n\n")
+
+
+def data_annex_f(g: People, d: Doc) -> None:
+    user, _ = g.name()
+    viewer, _ = g.name()
+    d.add("Annex 1 \u2013 Extract from the HR system's access log (times UTC)\n\n"
+          "2025-03-14 09:02:11   ", _p("PERSON", user), "   login            ",
+          _p("IP_ADDRESS", g.ip()), "\n2025-03-14 09:05:40   ", _p("PERSON", viewer),
+          "   viewed record    ", _p("IP_ADDRESS", g.ip()), "\n\n")
+
+
+def employment_f(g: People, d: Doc) -> None:
+    client, surname = g.name()
+    d.add("ENGAGEMENT LETTER\n\nDear ", _p("PERSON", client), ",\n\nThank you for choosing "
+          "us to advise you on your employment dispute. This letter sets out the scope of our "
+          "work and our fees.\n\nYour team\n\nName                        Role"
+          "                  Hourly rate\n")
+    for role, rate in (("Partner", 950), ("Senior associate", 640), ("Paralegal", 210)):
+        member, _ = g.name()
+        d.add(_p("PERSON", member), " " * max(2, 28 - len(member)), role,
+              " " * (22 - len(role)), f"${rate}\n")
+    ssn, label = g.ssn()
+    d.add("\nFor our conflict and identity checks please confirm your ", label, " (",
+          _p("SSN", ssn), ") and your mobile number, which we have as ",
+          _p("PHONE", g.phone()), ". ", g.title(), " ", _p("PERSON", surname), " will be "
+          "invoiced monthly; refunds of the retainer go to IBAN ", _p("IBAN", g.iban()),
+          ".\n\n")
+
+
 Sections = dict[str, tuple[Callable[[People, Doc], None], ...]]
-# The tuning set alternates four wordings of each place: the third and the fourth were the
+# The tuning set alternates five wordings of each place: the third, fourth and fifth were the
 # report set's until their misses were read.
 TUNING_SECTIONS: tuple[Sections, ...] = ({
     "contract": (preamble, recitals, notices, schedule, running_text, signatures),
@@ -1023,13 +1205,19 @@ TUNING_SECTIONS: tuple[Sections, ...] = ({
     "pleading": (caption_d,),
     "letter": (letter_d,),
     "annex": (data_annex_d, schedule_d, running_text_d),
-})
-REPORT_SECTIONS: tuple[Sections, ...] = ({
+}, {
     "contract": (preamble_e, recitals_e, notices_e, schedule_e, running_text_e, signatures_e),
     "employment": (preamble_e, employment_e, data_annex_e, notices_e, signatures_e),
     "pleading": (caption_e,),
     "letter": (letter_e,),
     "annex": (data_annex_e, schedule_e, running_text_e),
+})
+REPORT_SECTIONS: tuple[Sections, ...] = ({
+    "contract": (preamble_f, recitals_f, notices_f, schedule_f, running_text_f, signatures_f),
+    "employment": (preamble_f, employment_f, data_annex_f, notices_f, signatures_f),
+    "pleading": (caption_f,),
+    "letter": (letter_f,),
+    "annex": (data_annex_f, schedule_f, running_text_f),
 },)
 # Name locales alternate between the sets, so that each holds Western European, African,
 # Asian and Eastern European names, but no locale is in both.
@@ -1185,7 +1373,7 @@ def main(argv: list[str] | None = None) -> int:
         # Another seed as well as other templates and locales: nothing in it was seen while
         # tuning. The offset moves with each fresh wording, so no draw repeats an earlier one.
         sets.append(("report set (held out; the headline figures)",
-                     generate(args.documents, args.seed + 3_000, REPORT_SECTIONS,
+                     generate(args.documents, args.seed + 4_000, REPORT_SECTIONS,
                               REPORT_LOCALES)))
     shared = shared_corpus(args.shared) if args.shared.exists() else []
     configurations: list[tuple[str, Callable[[], PresidioDetector]]] = [
