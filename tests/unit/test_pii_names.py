@@ -353,3 +353,65 @@ def test_a_model_span_stops_at_a_column_gap() -> None:
     text = "Address  584 Field Road\nOccupation  Professor Emeritus\n"
     start = text.index("Occupation")
     assert screen_model_name(text, start, start + len("Occupation  Professor Emeritus")) is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # Spanish, Portuguese and Catalan surnames joined by "y", "e" or "i".
+    ("The board noted that Ms. Ruiz y Delgado had resigned.", "Ruiz y Delgado"),
+    ("Signed by Ana Paula Costa e Silva in the presence of:", "Ana Paula Costa e Silva"),
+    ("Attn: Jordi Puig i Ferrer", "Jordi Puig i Ferrer"),
+    ("Name: MARÍA RUIZ Y DELGADO", "MARÍA RUIZ Y DELGADO"),
+    # Signatories in padded columns under a "Full name" column, with no contact details.
+    ("  Full name                     Position          Specimen signature\n"
+     "  1. Katherine Groogan          Director          ______________\n"
+     "  2. Gabrielle Bouvier          Finance Manager   ______________\n",
+     "Gabrielle Bouvier"),
+    # A pipe table's "Name of member" column, joint holders included.
+    ("| Folio | Name of member | Address | Shares |\n|---|---|---|---|\n"
+     "| 001 | Jane Roe and Tomasz Lee (joint holders) | 1 High St | 250 |\n", "Tomasz Lee"),
+    # Minutes in reported speech.
+    ("Na Pan asked whether the bank had been approached.", "Na Pan"),
+    ("Ioana Barbu confirmed that the audit was complete.", "Ioana Barbu"),
+    ("he confirmed that he had spoken to Lidia Puente at the bank", "Lidia Puente"),
+    ("The board noted the resignation of Nobantu Donda Hawkins as company secretary.",
+     "Nobantu Donda Hawkins"),
+    # A will names people by their relation to the testator, in capitals or not.
+    ("1. I APPOINT my wife JANE ROE and my friend JOHN DOE to be my executors", "JANE ROE"),
+    ("2. I GIVE to my grandson Tadeusz Nowak the sum of ten thousand pounds", "Tadeusz Nowak"),
+    # A card or an account in someone's name; counsel in a transcript, in capitals.
+    ("Business debit card to be issued in the name of CHAD JONES (card no. 4566)",
+     "CHAD JONES"),
+    ("EXAMINATION\nBY MS. YILMAZ:\n     Q.   Please state your name", "YILMAZ"),
+    # Two signature blocks side by side: the right-hand name too.
+    ("____________________________    ____________________________\n"
+     "Yoko Asuka Sato                 Eliana H. Pop\n", "Eliana H. Pop"),
+])
+def test_double_surnames_name_columns_reported_speech_wills_and_paired_signatures(
+        text: str, expected: str) -> None:
+    assert expected in names(text)
+
+
+@pytest.mark.parametrize("text", [
+    # Bodies and defined terms report too.
+    "The Audit Committee noted that the auditors had no matters to raise.",
+    "Acme Widget Supply confirmed that the goods had shipped.",
+    # A nominee company in a register, and a firm with a professional suffix.
+    "| Folio | Name of member | Shares |\n|---|---|---|\n| 005 | Lang Murphy and Ford "
+    "Nominees Limited | 500 |\n",
+    "| Folio | Name of member | Shares |\n|---|---|---|\n| 003 | Johnson-Jordan Nominees "
+    "Limited | 750 |\n",
+    # A table whose first column is not a column of people.
+    "Item                 Qty     Price\nToner Cartridge      40      64.00\n",
+    # Capital words joined by "Y" outside a name column stay a heading; a title in
+    # capitals before an office is not a name.
+    "y Delgado",
+    "MR. PRESIDENT: The court will come to order.",
+])
+def test_bodies_nominees_and_tables_of_things_are_left_alone(text: str) -> None:
+    assert names(text) == set()
+
+
+def test_a_firm_with_a_professional_suffix_after_and_is_not_a_person() -> None:
+    text = "FOR THE DEFENDANT:\n     Kemp Gillespie and Rodriguez P.C.\n"
+    start = text.index("Kemp")
+    assert screen_model_name(text, start, start + len("Kemp Gillespie")) is None

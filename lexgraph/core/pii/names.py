@@ -39,15 +39,19 @@ _INITIAL = rf"[{_UPPER}]\."
 _SUFFIX = r"(?:,?[ \t]+(?:Jr\.|Sr\.|JR\.|SR\.|II|III|IV)(?![\w]))"
 _SEP = r"[ \t]+"
 
+# Spanish, Portuguese and Catalan names join the father's and the mother's surnames with "y",
+# "e" or "i" ("Ruiz y Delgado", "Costa e Silva", "Puig i Ferrer"); only between two
+# capitalized words, where English never puts them.
+_JOIN = r"(?:y|e|i)"
 # One to four tokens after up to two leading initials ("F. Jacob Cherian", "I. C. van der
 # Linden"); initials and lowercase particles ("Ana de la Cruz") only between capitalized words.
 _NAME = (rf"(?:{_INITIAL}{_SEP}){{0,2}}(?:(?:{_PARTICLE}{_SEP}){{1,2}})?{_WORD}"
-         rf"(?:{_SEP}(?:{_INITIAL}|(?:{_PARTICLE}{_SEP}){{1,2}}{_WORD}|{_WORD})){{0,3}}"
-         rf"{_SUFFIX}?")
+         rf"(?:{_SEP}(?:{_INITIAL}|(?:{_PARTICLE}{_SEP}){{1,2}}{_WORD}|{_JOIN}{_SEP}{_WORD}|"
+         rf"{_WORD})){{0,3}}{_SUFFIX}?")
 # Up to two leading initials ("A. D. MCGAHEY"), then one or two more words ("ANA JULIA DA
 # CRUZ"), and a generational suffix ("DAVI LIMA JR.").
 _CAPS_NAME = (rf"(?:(?:{_INITIAL}{_SEP}){{1,2}}{_CAPS_WORD}|{_CAPS_WORD}(?:{_SEP}(?:{_INITIAL}|"
-              rf"{_CAPS_WORD})){{1,4}}){_SUFFIX}?")
+              rf"(?:Y|E){_SEP}{_CAPS_WORD}|{_CAPS_WORD})){{1,4}}){_SUFFIX}?")
 
 # The same with single spaces between words: in a table laid out in padded columns, two
 # spaces or more part one cell from the next.
@@ -142,7 +146,8 @@ address print printed
 # Words that make a candidate an organisation, a place or a legal term, not a person.
 _NOT_A_PERSON = _words("""
 inc incorporated llc l.l.c llp lp ltd limited corp corporation co company companies plc gmbh
-ag sa nv bv pllc pc pa holdings group partners partnership associates bank trust fund capital
+ag sa nv bv pllc pc p.c pa p.a nominees holdings group partners partnership associates bank
+trust fund capital
 industries systems technologies technology logistics services solutions enterprises ventures
 international global foundation institute university college school hospital clinic
 church society association union council committee commission board agency department
@@ -178,14 +183,14 @@ orders judgments motions complaints petitions briefs opinions notices
 # Inc.", "Martin Luther King Jr. Blvd").
 _SUFFIX_NOT_A_PERSON = _words("""
 inc incorporated llc l.l.c llp lp ltd limited corp corporation co company plc gmbh ag sa nv bv
-pllc pc holdings group partners associates bank trust &
+pllc pc p.c p.a nominees holdings group partners associates bank trust &
 street st avenue ave road rd boulevard blvd lane ln drive dr way court ct place pl plaza
 highway hwy parkway pkwy square sq building center centre hall park
 """)
 _NAME_SUFFIX_WORDS = _words("jr sr ii iii iv")
 _COMPANY_SUFFIXES = _words("""
 inc incorporated llc l.l.c llp lp ltd limited corp corporation co company plc gmbh ag sa nv bv
-pllc pc
+pllc pc p.c p.a nominees
 """)
 # Not across a bracket: "Jane Roe (Company secretary)" is a person and her role.
 _NEXT_WORD = re.compile(r"[ \t,.]*([^\s,.(]+)")
@@ -208,6 +213,10 @@ def _trim(text: str, start: int, end: int,
              for m in re.finditer(r"\S+", text[start:end])]
     # Initials are name parts even when they spell a stop word ("Kathleen A. Dennis").
     words = [(a, b, "" if re.fullmatch(r"\w\.", text[a:b]) else k) for a, b, k in words]
+    # A surname join ("Ruiz y Delgado", "Puig i Ferrer") between two name words is part of the
+    # name, though "i" is also the pronoun.
+    words = [(a, b, "" if 0 < n < len(words) - 1 and re.fullmatch(r"[yeiYE]", text[a:b])
+              else k) for n, (a, b, k) in enumerate(words)]
     rejected = _NOT_A_PERSON | not_a_person
     while words and (words[0][2] in _STOP_WORDS or words[0][2] in rejected):
         if (words[0][2] in _GIVEN_NAMES_TOO and len(words) > 1
@@ -282,10 +291,15 @@ _RULES: tuple[_Rule, ...] = (
     _Rule("initials", re.compile(
         rf"(?<![\w.&])(?P<name>{_INITIAL}{_SEP}{_INITIAL}{_SEP}(?:{_WORD}|{_CAPS_WORD}))"
         rf"(?![\w\u2019'-])"), 0.7, 3),
-    # Payment details: "account holder Jane Roe, IBAN ...".
+    # Payment details: "account holder Jane Roe, IBAN ...", "a card issued in the name of
+    # JANE ROE".
     _Rule("account-holder", re.compile(
-        rf"\b(?:[Aa]ccount[ \t]+(?:holder|name)|[Pp]ayee|[Bb]eneficiary)[ \t]*:?[ \t]+"
-        rf"(?P<name>{_NAME}|{_CAPS_NAME})"), 0.75, 2),
+        rf"\b(?:[Aa]ccount[ \t]+(?:holder|name)|[Pp]ayee|[Bb]eneficiary|[Ii]n[ \t]+the[ \t]+"
+        rf"names?[ \t]+of)[ \t]*:?[ \t]+(?P<name>{_NAME}|{_CAPS_NAME})"), 0.75, 2),
+    # A transcript writes counsel in capitals after the title: "BY MS. YILMAZ:", "MR. ROE:".
+    _Rule("caps-honorific", re.compile(
+        rf"(?<![\w.])(?:MR|MRS|MS|DR|MX)\.?{_SEP}(?P<name>{_CAPS_NAME}|{_CAPS_WORD})"
+        rf"(?![\w\u2019'-])"), 0.8, 1),
     _Rule("party-role", re.compile(
         rf"\b(?:{_LITIGATION_ROLES}|{_CONTRACT_ROLES}),?{_SEP}(?P<name>{_NAME})"),
         0.7, 2),
@@ -345,7 +359,8 @@ _RULES: tuple[_Rule, ...] = (
         rf"\bWHEREAS,?[ \t]+(?P<name>{_NAME})[ \t]+(?:is|has|was|wishes|desires|owns|holds|"
         rf"agrees|intends)\b"), 0.8, 2),
     _Rule("engaged", re.compile(
-        rf"\b(?:engag|employ|appoint|retain|hir)(?:e|es|ed|ing)?[ \t]+(?P<name>{_NAME})"
+        rf"\b(?:(?:engag|employ|appoint|retain|hir)(?:e|es|ed|ing)?|APPOINT)[ \t]+"
+        rf"(?P<name>{_NAME})"
         rf"[ \t]+(?:to|as|on|for|under)\b"), 0.75, 2),
     # A role in lower case, then the name in apposition: "the system administrator, Jane Roe,".
     _Rule("described-role", re.compile(
@@ -422,6 +437,35 @@ _RULES: tuple[_Rule, ...] = (
         # A whole phone number (seven digits or more in groups), not a column of figures.
         rf"(?=[^\n]*(?:@|(?<![\d.,])(?:\+\d{{1,3}}[ .-]?)?\(?\d{{2,5}}\)?[ .-]?\d{{3,4}}[ .-]?"
         rf"\d{{3,4}}(?![\d.,])))"), 0.75, 2),
+    # A will or a letter of wishes names people by their relation to the writer: "I APPOINT
+    # my wife JANE ROE and my friend JOHN DOE", "to my grandson Jan Kowalski".
+    _Rule("kinship", re.compile(
+        rf"\b(?:[Mm]y|[Hh]is|[Hh]er|[Oo]ur|[Tt]heir|MY)[ \t]+(?:late[ \t]+)?(?:wife|husband|"
+        rf"partner|civil[ \t]+partner|spouse|friend|son|daughter|grandson|granddaughter|"
+        rf"grandchild|brother|sister|mother|father|nephew|niece|cousin|stepson|stepdaughter|"
+        rf"godson|goddaughter|aunt|uncle|children|child)[ \t]+(?P<name>{_NAME}|{_CAPS_NAME})"),
+        0.8, 2),
+    # Minutes and file notes report what people said: "Na Pan asked whether", "Jane Roe
+    # confirmed that". The verb takes a clause, so defined terms and bodies ("the Audit
+    # Committee noted") are screened by the organisation words and the determiner before.
+    _Rule("speaker", re.compile(
+        rf"(?<![\w\u2019'\"\u201c-])(?!(?:{_HONORIFICS})\.?[ \t])(?P<name>{_NAME})[ \t]+"
+        rf"(?:said|asked|noted|reported|"
+        rf"confirmed|explained|stated|replied|responded|observed|commented|queried|"
+        rf"suggested|proposed|added|agreed|undertook|summari[sz]ed|presented|thanked|"
+        rf"informed|advised|indicated|emphasi[sz]ed|questioned|recommended|declared)"
+        rf"[ \t]+(?:that|whether|how|why|what|when|the|a|an|it|he|she|they|his|her|their|"
+        rf"to|on|for|members|directors|everyone)\b"), 0.75, 2),
+    # Minutes record changes of office: "noted the resignation of Jane Roe as company
+    # secretary", "the appointment of Jane Roe as a director".
+    _Rule("office-change", re.compile(
+        rf"\b(?:resignation|appointment|re-?appointment|election|re-?election|removal|"
+        rf"retirement|death|nomination|co-option)[ \t]+of[ \t]+(?!(?:{_HONORIFICS})\.?[ \t])"
+        rf"(?P<name>{_NAME})[ \t]+(?:as|from|to|with)\b"), 0.75, 2),
+    # "had spoken to Jane Roe at the bank", "met with Jane Roe".
+    _Rule("spoken-to", re.compile(
+        rf"\b(?:spoken|spoke|speak|speaking|talked|talk|met|meet|meeting|liaised|liaise|"
+        rf"consulted)[ \t]+(?:to|with)[ \t]+(?P<name>{_NAME})"), 0.75, 2),
     # Correspondence: the salutation and the name under the closing.
     _Rule("salutation", re.compile(
         rf"\bDear[ \t]+(?P<name>{_NAME})[ \t]*[,:]"), 0.8, 2),
@@ -447,10 +491,20 @@ def find_person_names(text: str, known_names: Iterable[str] = ()) -> list[NameHi
                 continue
             (start, end), tokens = trimmed
             pos = max(pos, end)
-            if tokens >= rule.min_tokens:
-                hits.append(NameHit(start, end, rule.score, rule.name))
+            if tokens < rule.min_tokens:
+                continue
+            if rule.name in ("speaker", "office-change") and (
+                    # A body or a thing may report too: "Acme Widget Supply noted that", "the
+                    # Steering Group confirmed".
+                    not is_person_shaped(text, start, end)
+                    or _DETERMINER_BEFORE.search(text, max(0, start - 12), start)
+                    or in_address_or_firm(text, start, end)):
+                continue
+            hits.append(NameHit(start, end, rule.score, rule.name))
     hits.extend(_greetings(text))
     hits.extend(_minute_lists(text))
+    hits.extend(_name_columns(text))
+    hits.extend(_side_by_side(text))
     hits.extend(find_known_names(text, known_names))
     return hits
 
@@ -497,6 +551,90 @@ def _minute_lists(text: str) -> list[NameHit]:
                     (start, end), _ = trimmed
                     hits.append(NameHit(start, end, 0.8, "minutes"))
             at += len(line)
+    return hits
+
+
+# A table's column headed as a column of people ("Full name", "Holder", "Authorised
+# signatory") holds one person a row, whatever the other cells hold (a position, a specimen
+# signature, a number of shares, a limit); tables come as pipe tables or in padded columns.
+_PERSON_COLUMN = re.compile(
+    r"(?i)(?:(?:full|legal|printed|registered)[ \t]+)?names?(?:[ \t]+of[ \t]+(?:member|"
+    r"shareholder|holder|director|signatory|employee|witness|trustee|beneficiary|attendee|"
+    r"officer|partner|individual|person))?|(?:share|stock|unit)?holders?|members?|"
+    r"(?:authori[sz]ed[ \t]+)?signator(?:y|ies)|directors?|officers?|employees?|"
+    r"team[ \t]+members?|attendees?|trustees?|beneficiar(?:y|ies)|witness(?:es)?|"
+    r"individuals?|persons?|fee[ \t]+earners?|staff|personnel")
+_TABLE_CELL_GAP = re.compile(r"[ \t]*(?:\t|\|| {2,})[ \t]*")
+_ROW_NUMBER = re.compile(r"(?:\d{1,3}[.)]|[-•*])[ \t]+")
+_RULE_ROW = re.compile(r"[|:\-\s+=]+")
+
+
+def _cells(line: str) -> list[tuple[int, int]]:
+    """The non-empty cells of a table row, as offsets into the line."""
+    cells, at = [], 0
+    for gap in _TABLE_CELL_GAP.finditer(line):
+        if gap.start() > at:
+            cells.append((at, gap.start()))
+        at = gap.end()
+    if at < len(line.rstrip()):
+        cells.append((at, len(line.rstrip())))
+    return cells
+
+
+def _name_columns(text: str) -> list[NameHit]:
+    hits: list[NameHit] = []
+    lines = text.split("\n")
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    for n, header in enumerate(lines):
+        cells = _cells(header)
+        if len(cells) < 2:
+            continue
+        column = next((k for k, (a, b) in enumerate(cells)
+                       if _PERSON_COLUMN.fullmatch(header[a:b].strip())), None)
+        if column is None:
+            continue
+        for row_n in range(n + 1, min(len(lines), n + 60)):
+            row = lines[row_n]
+            if not row.strip():
+                break
+            if _RULE_ROW.fullmatch(row):
+                continue
+            row_cells = _cells(row)
+            if len(row_cells) < 2 or len(row_cells) <= column:
+                break  # the table has ended
+            a, b = row_cells[column]
+            number = _ROW_NUMBER.match(row, a, b)
+            if number is not None:
+                a = number.end()
+            for name in re.finditer(rf"{_TIGHT_NAME}|{_TIGHT_CAPS}", row[a:b]):
+                trimmed = _trim(text, starts[row_n] + a + name.start(),
+                                starts[row_n] + a + name.end())
+                if trimmed is not None and trimmed[1] >= 2:
+                    (start, end), _ = trimmed
+                    hits.append(NameHit(start, end, 0.75, "name-column"))
+    return hits
+
+
+# Two signature blocks side by side: two rules on one line, the typed names on the next, a
+# column gap between them.
+_DOUBLE_RULE = re.compile(r"(?m)^[ \t]*(?:_{5,}|\.{5,})(?:[ \t]{2,}(?:_{5,}|\.{5,}))+[ \t]*\n"
+                          r"(?P<line>[^\n]+)")
+
+
+def _side_by_side(text: str) -> list[NameHit]:
+    hits = []
+    for block in _DOUBLE_RULE.finditer(text):
+        at = block.start("line")
+        for a, b in _cells(block.group("line")):
+            cell = block.group("line")[a:b]
+            if re.fullmatch(rf"(?:/s/[ \t]*)?(?:{_TIGHT_NAME}|{_TIGHT_CAPS})", cell):
+                lead = len(cell) - len(cell.removeprefix("/s/").lstrip())
+                trimmed = _trim(text, at + a + lead, at + b)
+                if trimmed is not None and trimmed[1] >= 2:
+                    (start, end), _ = trimmed
+                    hits.append(NameHit(start, end, 0.8, "side-by-side"))
     return hits
 
 
@@ -556,8 +694,10 @@ _HOUSE_NUMBER_BEFORE = re.compile(r"(?<![\w,])(?:\d+\.)*\d+[A-Za-z]?\.?[ \t]+$")
 _FIRM_AFTER = re.compile(
     rf",?[ \t]+(?:and|And|AND|&)[ \t]+(?:{_WORD}|{_CAPS_WORD})"
     # The firm's suffix may follow: "NELSON OCHOA AND GARRETT LIMITED".
+    # "... AND GARRETT NOMINEES LIMITED", "... and Harrison P.C.", "... and Webb & Co."
     rf"(?:[ \t]+(?i:limited|ltd\.?|llp|llc|l\.l\.c\.|inc\.?|plc|corp\.?|corporation|company|"
-    rf"gmbh|partners|associates|holdings|group))?(?![\w\u2019'-])"
+    rf"gmbh|partners|associates|holdings|group|nominees|trustees|p\.c\.|pc|p\.a\.|pllc|"
+    rf"s\.c\.|(?:&|and)[ \t]+co\.?)){{0,2}}(?![\w\u2019'-])"
     rf"(?![ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}(?:{_WORD}|{_CAPS_WORD}|{_INITIAL}))")
 _ENTITY_AFTER = re.compile(rf",?[ \t]+(?:an?|the)[ \t]+(?={_ENTITY_WORDS})")
 _UNIT_AFTER = re.compile(r"[ \t]+(?:Apt|Apartment|Suite|Ste|Unit|Floor|Fl)\b")
@@ -701,10 +841,12 @@ def used_as_common_noun(text: str, phrase: str) -> bool:
 
 
 _NAME_TOKEN = rf"(?:{_WORD}|{_INITIAL})"
-_LEFT_OF_NAME = re.compile(rf"(?:{_NAME_TOKEN}[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}){{1,2}}$")
+_LEFT_OF_NAME = re.compile(
+    rf"(?:{_NAME_TOKEN}[ \t]+(?:(?:{_PARTICLE}[ \t]+){{0,2}}|{_JOIN}[ \t]+)){{1,2}}$")
 _HYPHENATED_AFTER = re.compile(rf"-[{_UPPER}][{_LOWER}]+{_APOS}(?![\w])")
 _HYPHENATED_BEFORE = re.compile(rf"(?<![\w\u2019'-])[{_UPPER}][{_LOWER}]+-$")
-_RIGHT_OF_NAME = re.compile(rf"(?:[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}{_NAME_TOKEN}){{1,2}}")
+_RIGHT_OF_NAME = re.compile(
+    rf"(?:[ \t]+(?:(?:{_PARTICLE}[ \t]+){{0,2}}|{_JOIN}[ \t]+){_NAME_TOKEN}){{1,2}}")
 
 
 def widen_model_name(text: str, start: int, end: int) -> tuple[int, int]:
@@ -727,7 +869,7 @@ def widen_model_name(text: str, start: int, end: int) -> tuple[int, int]:
 
 _PERSON_SHAPE = re.compile(
     rf"(?:{_INITIAL}[ \t]+){{0,2}}{_WORD}(?:[ \t]+(?:{_INITIAL}|(?:{_PARTICLE}[ \t]+){{1,2}}"
-    rf"{_WORD}|{_WORD})){{1,3}}{_SUFFIX}?")
+    rf"{_WORD}|{_JOIN}[ \t]+{_WORD}|{_WORD})){{1,3}}{_SUFFIX}?")
 _ORG_WORDS = _words("""
 communications cable media entertainment networks network pharmaceuticals pharma labs
 laboratories brands nutrition motors energy foods food insurance financial finance realty
@@ -771,7 +913,8 @@ def title_case_capitals(text: str) -> str:
 
 _UNFAMILIAR_CANDIDATE = re.compile(
     rf"(?<![\w.\-\u2019'])(?:{_INITIAL}[ \t]+){{0,2}}{_WORD}(?:[ \t]+(?:{_INITIAL}|"
-    rf"(?:{_PARTICLE}[ \t]+){{1,2}}{_WORD}|{_WORD})){{1,4}}{_SUFFIX}?(?![\w\-])")
+    rf"(?:{_PARTICLE}[ \t]+){{1,2}}{_WORD}|{_JOIN}[ \t]+{_WORD}|{_WORD})){{1,4}}{_SUFFIX}?"
+    rf"(?![\w\-])")
 _DETERMINER_BEFORE = re.compile(
     r"\b(?:the|a|an|any|such|each|this|that|these|those|its|their|our|your|every|no|said|"
     r"The|A|An|Any|Such|Each|This|That|These|Those|Its|Their|Our|Your|Every|No|Said)"
