@@ -238,6 +238,9 @@ def test_sign_in_upload_a_corpus_pdf_and_check_a_citation(embedded_settings: Set
         session.shot("03-progress")
         _wait_for_step(session, "job.completed", 600)
         page.locator("#result-heading").wait_for()
+        # The finished job's panel replaced the live one and follows the event stream again
+        # from its first event: the steps are listed once that replay has reached the end.
+        _wait_for_step(session, "job.completed", 30)
         stages = page.eval_on_selector_all(
             "#progress-steps li[data-stage]", "els => els.map(e => e.dataset.stage)")
         assert stages == ["ingest", "screen_documents", "redact", "retrieve", "summarize",
