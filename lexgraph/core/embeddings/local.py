@@ -159,5 +159,10 @@ class LocalEmbedder:
         self._encode(["The parties agree to the terms below."])
 
     def embed_query(self, text: str) -> NDArray[np.float32]:
+        # A query that is a text this process already embedded (a cited sentence checked
+        # against its passage) is that text's vector; the rest go through the query memo.
+        known = self.memo.get(text)
+        if known is not None:
+            return known
         vector: NDArray[np.float32] = self.queries.embed([text], self._encode)[0]
         return vector

@@ -33,6 +33,16 @@ class VectorMemo:
     def __len__(self) -> int:
         return len(self._rows)
 
+    def get(self, text: str) -> NDArray[np.float32] | None:
+        """The remembered row for ``text``, or None; counts a hit only when there is one."""
+        key = _key(text)
+        with self._lock:
+            row = self._rows.get(key)
+            if row is not None:
+                self._rows.move_to_end(key)
+                self.hits += 1
+        return row
+
     def embed(self, texts: Sequence[str],
               encode: Callable[[list[str]], NDArray[np.float32]]) -> NDArray[np.float32]:
         """Rows for ``texts`` in order: remembered ones as they were, the others from one
