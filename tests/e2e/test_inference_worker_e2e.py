@@ -31,7 +31,11 @@ def test_inference_worker_killed_mid_request(production_settings: Settings, stac
     key = make_key(production_settings)
     stack = stack_factory(production_settings, llm_backend="scripted", llm_script=script,
                           llm_served_name="scripted-7b", inference_mode="queue",
-                          inference_timeout_seconds=5, inference_max_attempts=3,
+                          # Longer than a new inference worker takes to start on a busy
+                          # two-core machine (about 10 s), so the lost request is sent again
+                          # once, not twice: the scripted model answers each agent's requests
+                          # in order, and a second copy would take the next answer.
+                          inference_timeout_seconds=15, inference_max_attempts=3,
                           llm_price_prompt_per_1k=0.5, llm_price_completion_per_1k=2.0)
     stack.start_api()
     orchestrator = stack.start_worker("orchestrate")
@@ -58,7 +62,7 @@ def test_inference_worker_killed_mid_request(production_settings: Settings, stac
 
     # The orchestrator gave up on the lost request and sent it again; the new worker served
     # every request of the job, the resent one first.
-    assert "unanswered after 5 s (send 1 of 3)" in orchestrator.output()
+    assert "unanswered after 15 s (send 1 of 3)" in orchestrator.output()
     log = second_gpu.output()
     served = len(re.findall(r"Task lexgraph\.generate\[[\w-]+\] received", log))
     assert served >= 3
