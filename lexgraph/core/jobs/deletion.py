@@ -26,7 +26,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine, delete, select
@@ -136,7 +136,7 @@ class DataDeleter:
         settled = utcnow() - self.settle
         for job in jobs:
             if (job.status == JobStatus.cancelled.value and job.started_at is not None
-                    and job.finished_at is not None and _aware(job.finished_at) > settled):
+                    and job.finished_at is not None and job.finished_at > settled):
                 raise Conflict(f"job {job.id!r} was cancelled while it ran and its worker may "
                                "still be ending its current step; delete it in "
                                f"{self.settle.total_seconds():g} seconds")
@@ -209,9 +209,3 @@ class DataDeleter:
             except Exception:
                 log.warning("could not remove the upload %s; the orphan sweep will", key[:12])
         return removed
-
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

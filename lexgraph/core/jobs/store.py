@@ -115,13 +115,6 @@ def _insert_ignore(session: Session | Connection, table: Any, values: dict[str, 
         session.execute(sqlite_insert(table).values(**values).on_conflict_do_nothing())
 
 
-def _as_aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 class JobStore:
     """Tenant-scoped operations behind the API and CLI. Every query filters by tenant."""
 
@@ -267,7 +260,7 @@ class JobStore:
                     .order_by(Job.id.desc()).limit(per_minute)).scalars())
                 if len(recent) >= per_minute:
                     # Room again once the oldest of the last ``per_minute`` is a minute old.
-                    oldest = _as_aware(recent[-1]).timestamp()
+                    oldest = recent[-1].timestamp()
                     raise TooManyRequests(
                         f"more than {per_minute} jobs submitted in the last minute; "
                         f"at most {per_minute} a minute per tenant",
@@ -301,7 +294,7 @@ class JobStore:
                 rec = s.get(IdempotencyRecord, (who.tenant_id, key))
                 if rec is None:
                     continue  # the first request failed and released the key: try again
-                if _as_aware(rec.expires_at) <= now:
+                if rec.expires_at <= now:
                     s.delete(rec)
                     continue
                 if rec.fingerprint != fingerprint:

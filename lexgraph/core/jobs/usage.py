@@ -4,7 +4,7 @@ estimate from the configured prices."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, insert, select
@@ -19,14 +19,6 @@ class UsageStore:
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.sessions = sessionmaker(engine, expire_on_commit=False)
         self.settings = settings
-        self._sqlite = engine.dialect.name == "sqlite"
-
-    def _stored(self, moment: datetime) -> datetime:
-        """``moment`` as the column compares it: UTC, and naive on SQLite, which keeps no
-        zone (a naive input is taken as UTC)."""
-        aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-        utc = aware.astimezone(UTC)
-        return utc.replace(tzinfo=None) if self._sqlite else utc
 
     def record(self, call: CallUsage) -> None:
         with self.sessions.begin() as s:
@@ -85,9 +77,9 @@ class UsageStore:
                    until: datetime | None = None) -> dict[str, Any]:
         where = [LlmUsage.tenant_id == tenant_id]
         if since is not None:
-            where.append(LlmUsage.created_at >= self._stored(since))
+            where.append(LlmUsage.created_at >= since)
         if until is not None:
-            where.append(LlmUsage.created_at < self._stored(until))
+            where.append(LlmUsage.created_at < until)
         with self.sessions() as s:
             rows = s.execute(self._grouped().where(*where)
                              .group_by(LlmUsage.agent, LlmUsage.model)).all()

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from lexgraph.core.db.models import Job, JobEvent
 from lexgraph.core.summary.length import parse_length
+from lexgraph.core.utc import as_utc
 
 
 def iso(value: datetime | None) -> str | None:
     if value is None:
         return None
-    # SQLite hands stored values back naive; everything is written in UTC.
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return as_utc(value).isoformat().replace("+00:00", "Z")
 
 
 def job_resource(job: Job, matter_name: str | None = None,

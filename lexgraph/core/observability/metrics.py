@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 
 from prometheus_client import Counter, Histogram
 
+from lexgraph.core.utc import as_utc
+
 log = logging.getLogger(__name__)
 
 # Seconds; from a fast node (tens of milliseconds) to a long job on a slow model (an hour).
@@ -131,9 +133,8 @@ def webhook_outcome(outcome: str, event_at: datetime | None = None) -> None:
              "lease_lost" if outcome.endswith("lease lost") else outcome)
     WEBHOOK_DELIVERIES.labels(outcome=label).inc()
     if label == "succeeded" and event_at is not None:
-        if event_at.tzinfo is None:  # SQLite hands back naive UTC
-            event_at = event_at.replace(tzinfo=UTC)
-        WEBHOOK_LAG.observe(max(0.0, (datetime.now(UTC) - event_at).total_seconds()))
+        lag = (datetime.now(UTC) - as_utc(event_at)).total_seconds()
+        WEBHOOK_LAG.observe(max(0.0, lag))
     if label == "gone":
         WEBHOOK_ENDPOINTS_DISABLED.inc()
 

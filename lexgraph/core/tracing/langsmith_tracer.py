@@ -34,6 +34,7 @@ from lexgraph.core.config.settings import Settings
 from lexgraph.core.tracing.anonymize import TraceAnonymizer
 from lexgraph.core.tracing.base import JobTrace, OpenedJob, RunType, root_run_id
 from lexgraph.core.tracing.noop import NO_SPAN
+from lexgraph.core.utc import as_utc
 
 log = logging.getLogger(__name__)
 
@@ -248,7 +249,7 @@ class LangSmithTracer:
         from langsmith.run_trees import RunTree
 
         run_id = root_run_id(job_id)
-        start = created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC)
+        start = as_utc(created_at)
         root = RunTree(id=run_id, trace_id=run_id, name=ROOT_NAME, run_type="chain",
                        start_time=start, inputs=dict(inputs),
                        extra={"metadata": {"job_id": job_id, **metadata}},

@@ -13,7 +13,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -33,6 +33,7 @@ from lexgraph.core.db.models import (
 )
 from lexgraph.core.jobs.views import iso
 from lexgraph.core.observability import metrics
+from lexgraph.core.utc import as_utc
 from lexgraph.core.webhooks.signing import signature_header
 from lexgraph.core.webhooks.ssrf import Unresolvable, UnsafeUrl, UrlGuard
 from lexgraph.core.webhooks.store import ensure_signing_secret, valid_secrets
@@ -82,9 +83,8 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
+    # An HTTP date in "-0000" parses naive; it is UTC all the same.
+    return max(0.0, (as_utc(when) - now).total_seconds())
 
 
 def _excerpt(raw: bytes) -> str:

@@ -39,13 +39,6 @@ _DELIVERY_ID = re.compile(r"dlv_[0-9a-z]{26}")
 MAX_DESCRIPTION = 500
 
 
-def as_aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def insert_ignore(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
     """INSERT the rows, skipping any that would break a unique constraint."""
     if not rows:
@@ -64,7 +57,7 @@ def valid_secrets(current: str, previous: str | None, previous_expires_at: datet
                   now: datetime) -> list[str]:
     """The secrets that sign a message now: the current one, and the previous one in its grace."""
     found = [current]
-    if previous and previous_expires_at is not None and as_aware(previous_expires_at) > now:
+    if previous and previous_expires_at is not None and previous_expires_at > now:
         found.append(previous)
     return found
 
