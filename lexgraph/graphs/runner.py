@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
 from typing import Any
@@ -12,6 +10,7 @@ from typing import Any
 from langgraph.types import Command
 
 from lexgraph.core.errors import JobError
+from lexgraph.core.identity import worker_identity
 from lexgraph.core.jobs.lifecycle import ClaimedJob, Lifecycle
 from lexgraph.core.llm.metering import metered
 from lexgraph.core.observability import metrics
@@ -23,10 +22,6 @@ from lexgraph.graphs.interrupts import AttemptStopped, StopWatch, watching
 from lexgraph.graphs.state import DocumentInput, GraphContext, JobState
 
 log = logging.getLogger(__name__)
-
-
-def worker_identity() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
 class _Heartbeat:

@@ -8,9 +8,6 @@ scheduler hands the delivery to another worker, which sends the same message (sa
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +28,7 @@ from lexgraph.core.db.models import (
     WebhookEndpoint,
     utcnow,
 )
+from lexgraph.core.identity import worker_identity
 from lexgraph.core.jobs.views import iso
 from lexgraph.core.observability import metrics
 from lexgraph.core.utc import as_utc
@@ -42,10 +40,6 @@ from lexgraph.core.webhooks.views import payload
 # A receiver may push its next attempt out with Retry-After, but not indefinitely.
 RETRY_AFTER_CAP_SECONDS = 24 * 3600.0
 _EXCERPT_BYTES = 512
-
-
-def worker_identity() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
 @dataclass(frozen=True)
