@@ -34,7 +34,6 @@ import platform
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -47,6 +46,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+
+from lexgraph.core.netutil import free_port  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("LEXGRAPH_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_HOST = os.environ.get("LEXGRAPH_BENCH_REDIS_HOST", "127.0.0.1")
@@ -107,12 +108,6 @@ def claim_redis_db() -> tuple[Any, str, str]:
         if client.dbsize() == 0 and client.set(CLAIM, token, nx=True):
             return client, f"redis://{REDIS_HOST}:{REDIS_PORT}/{db}", token
     raise SystemExit("no empty Redis database number is free for the benchmark")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # Request bodies -----------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -234,12 +233,6 @@ def worker(
 
 
 # Embedded stack -----------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -504,8 +497,10 @@ def summarize(
             raise typer.Exit(_fail("--url needs an API key: --api-key or LEXGRAPH_API_KEY"))
         run(url.rstrip("/"), api_key)
         return
+    from lexgraph.core.netutil import free_port
+
     key = _local_key(settings)
-    port = _free_port()
+    port = free_port()
     console.print(f"starting embedded lexgraph (data in {settings.data_dir})…")
     with _stack(settings, port, quiet=True) as procs:
         base = f"http://127.0.0.1:{port}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from typing import Any
 import httpx
 
 from lexgraph.core.config.settings import Settings
+from lexgraph.core.netutil import free_port
 
 CELERY_READY = re.compile(r"@\S+ ready\.")
 
@@ -32,12 +32,6 @@ def settings_env(settings: Settings, **extra: Any) -> dict[str, str]:
     for key, value in extra.items():
         env[f"LEXGRAPH_{key.upper()}"] = str(value)
     return env
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Process:
