@@ -74,7 +74,7 @@ def main() -> int:
     from lexgraph.core.db.migrate import upgrade
     from lexgraph.core.jobs.store import JobStore
     from lexgraph.core.storage.blobs import LocalBlobStore
-    from lexgraph.workers import services as worker_services
+    from lexgraph.composition import worker as worker_services
 
     signal.signal(signal.SIGINT, signal.default_int_handler)
     data_dir = Path(tempfile.mkdtemp(prefix="lexgraph-bench-cache-"))

@@ -115,7 +115,7 @@ def measure_api(base: str, key: str, proc: Any, requests: int, concurrency: int)
 def measure_jobs(settings: Any, base: str, key: str, per_size: int) -> list[dict[str, Any]]:
     import httpx
 
-    from lexgraph.workers.services import get_services
+    from lexgraph.composition.worker import get_services
 
     runner = get_services(settings).runner
     text = CONTRACT.read_text(encoding="utf-8")

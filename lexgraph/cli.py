@@ -49,16 +49,9 @@ out = Console()
 
 
 def _store(settings: Settings) -> Any:
-    from lexgraph.core.db.engine import make_engine
-    from lexgraph.core.db.migrate import upgrade
-    from lexgraph.core.jobs.store import JobStore
-    from lexgraph.core.storage.blobs import LocalBlobStore
+    from lexgraph.composition.jobs import job_store
 
-    settings.ensure_dirs()
-    engine = make_engine(settings.resolved_database_url)
-    if settings.auto_migrate:
-        upgrade(engine)
-    return JobStore(engine, LocalBlobStore(settings.resolved_blob_dir), settings)
+    return job_store(settings)
 
 
 @train_app.command("clauses", context_settings={"allow_extra_args": True,
@@ -77,13 +70,10 @@ def train_clauses(ctx: typer.Context) -> None:
 @app.command()
 def migrate() -> None:
     """Apply database migrations (also done automatically at start)."""
-    from lexgraph.core.db.engine import make_engine
-    from lexgraph.core.db.migrate import current_revision, upgrade
+    from lexgraph.composition.database import open_database
+    from lexgraph.core.db.migrate import current_revision
 
-    settings = get_settings()
-    settings.ensure_dirs()
-    engine = make_engine(settings.resolved_database_url)
-    upgrade(engine)
+    engine = open_database(get_settings(), migrate=True)
     console.print(f"database at revision [bold]{current_revision(engine)}[/bold]")
 
 
@@ -196,8 +186,8 @@ def worker(
     quiet = start_worker_observability(settings, loglevel)
     threads = concurrency or settings.worker_concurrency
     if "inference" in wanted:
+        from lexgraph.composition.inference import load_engine
         from lexgraph.core.errors import LexgraphError
-        from lexgraph.workers.inference import load_engine
 
         # The model loads before the worker consumes: a worker that takes a request has a
         # model to run it. Threads feed the one engine; it batches what they hand it.
@@ -517,11 +507,11 @@ def index(
         help="Tenant (created if new); `local` is the embedded stack's own.")] = "local",
 ) -> None:
     """Pre-index a matter's documents for search: parse, chunk, embed, store."""
-    from lexgraph.core.embeddings import make_embedder
+    from lexgraph.composition.indexing import open_indexer
     from lexgraph.core.errors import UserError
-    from lexgraph.core.ingest.indexing import Indexer, content_document_id, find_documents
+    from lexgraph.core.ingest.indexing import content_document_id, find_documents
     from lexgraph.core.ingest.sniff import sniff
-    from lexgraph.core.vectorstore import Scope, open_vector_store
+    from lexgraph.core.vectorstore import Scope
 
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
@@ -532,9 +522,7 @@ def index(
     settings = get_settings()
     tenant_id, matter_id = _store(settings).ensure_matter(tenant, matter)
     scope = Scope(tenant_id, matter_id)
-    store = open_vector_store(settings)
-    indexer = Indexer(make_embedder(settings), store, chunk_chars=settings.chunk_max_chars,
-                      max_unpacked_bytes=settings.docx_max_unpacked_bytes)
+    indexer, store = open_indexer(settings)
     failed: list[str] = []
     pages = chunks = 0
     try:

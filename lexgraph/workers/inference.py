@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Mapping
 from contextlib import nullcontext
 from typing import Any
@@ -24,43 +23,12 @@ from typing import Any
 from celery import Task, shared_task
 from celery.signals import worker_ready, worker_shutdown
 
+from lexgraph.composition.inference import close_engine, load_engine, reply_channel
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.llm import ChatMessage, ChatRequest, ChatResult, LLMClient, LLMError
-from lexgraph.core.llm.factory import make_llm
 from lexgraph.core.tracing import continue_trace
 
 log = logging.getLogger(__name__)
-
-_lock = threading.Lock()
-_engine: LLMClient | None = None
-_engine_key: str | None = None
-
-
-def load_engine(settings: Settings) -> LLMClient:
-    """The process's one model, built on first use (the CLI calls this before consuming)."""
-    global _engine, _engine_key
-    key = settings.model_dump_json(include={"llm_backend", "llm_model", "llm_script"})
-    with _lock:
-        if _engine is None or _engine_key != key:
-            llm = make_llm(settings)
-            if llm is None:
-                from lexgraph.core.errors import ConfigError
-
-                raise ConfigError("an inference worker needs LEXGRAPH_LLM_BACKEND (vllm, "
-                                  "transformers, openai or scripted), not none")
-            _engine, _engine_key = llm, key
-            log.info("inference engine ready: %s (%s)", llm.model, settings.llm_backend)
-        return _engine
-
-
-def close_engine() -> None:
-    global _engine, _engine_key
-    with _lock:
-        engine, _engine, _engine_key = _engine, None, None
-    close = getattr(engine, "close", None)
-    if callable(close):
-        close()
-
 
 def encode_request(request: ChatRequest) -> dict[str, Any]:
     return {
@@ -121,23 +89,6 @@ def _answer(engine: LLMClient, request: Mapping[str, Any],
 # thread subscribing for its new request waits while another thread listens, so concurrent
 # jobs' requests went out one after another and the engine never saw a batch.
 REPLY_TTL_S = 900
-_replies: dict[str, Any] = {}
-
-
-def reply_channel(url: str) -> Any:
-    """One thread-safe Redis client (a connection pool) per URL and process."""
-    import redis
-
-    with _lock:
-        client = _replies.get(url)
-        if client is None:
-            # No read timeout: BLPOP's own bounds the wait (redis-py's default of 5 s would
-            # cut every longer wait short); keepalive notices a peer that is gone.
-            client = _replies[url] = redis.Redis.from_url(
-                url, socket_timeout=None, socket_connect_timeout=5, socket_keepalive=True)
-        return client
-
-
 def send_reply(settings: Settings, key: str, reply: Mapping[str, Any]) -> None:
     url = settings.resolved_reply_url
     if url is None:

@@ -23,6 +23,7 @@ from typing import Any
 from celery import Celery
 from redis.exceptions import RedisError
 
+from lexgraph.composition.inference import reply_channel
 from lexgraph.core.llm import (
     ChatRequest,
     ChatResult,
@@ -36,7 +37,7 @@ from lexgraph.core.llm import (
 )
 from lexgraph.core.llm.structured import check_schema
 from lexgraph.core.tracing import current_trace_headers
-from lexgraph.workers.inference import encode_request, reply_channel
+from lexgraph.workers.inference import encode_request
 
 log = logging.getLogger(__name__)
 

@@ -19,11 +19,11 @@ from typing import Any
 
 from celery.signals import worker_ready, worker_shutdown, worker_shutting_down
 
+from lexgraph.composition.worker import get_services
 from lexgraph.core.clauses import load_clause_finder
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.pii import get_detector
 from lexgraph.core.summary import load_profiles
-from lexgraph.workers.services import get_services
 
 log = logging.getLogger(__name__)
 _SAMPLE = ("This Agreement is made on 1 March 2024 between Jane Doe of 12 High Street, "

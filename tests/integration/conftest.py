@@ -30,7 +30,7 @@ from lexgraph.core.db.models import (
     Result,
 )
 from lexgraph.core.jobs.store import JobStore
-from lexgraph.workers import services as worker_services
+from lexgraph.composition import worker as worker_services
 
 if TYPE_CHECKING:
     # Starlette's TestClient is built on httpx2, not httpx.

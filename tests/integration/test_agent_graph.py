@@ -25,7 +25,7 @@ from lexgraph.graphs.builder import build_graph
 from lexgraph.graphs.checkpointer import checkpoint_key, open_checkpointer
 from lexgraph.graphs.runner import JobRunner
 from lexgraph.graphs.state import GraphContext
-from lexgraph.workers.services import AGENT_TOOLS
+from lexgraph.composition.worker import AGENT_TOOLS
 
 CONTRACT = """SERVICES AGREEMENT
 

@@ -17,7 +17,7 @@ from sqlalchemy import delete, update
 
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.db.models import Job, Matter
-from lexgraph.workers import services as worker_services
+from lexgraph.composition import worker as worker_services
 from tests.integration.conftest import (
     Api,
     assert_problem,

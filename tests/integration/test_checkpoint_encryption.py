@@ -15,7 +15,7 @@ import pytest
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.errors import ConfigError
 from lexgraph.graphs.checkpointer import checkpoint_key, open_checkpointer
-from lexgraph.workers import services as worker_services
+from lexgraph.composition import worker as worker_services
 from tests.integration.conftest import Api, open_api
 
 CANARY = "Ottoline Brackenridge"

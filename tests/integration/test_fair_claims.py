@@ -12,7 +12,7 @@ from sqlalchemy import select
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.db.models import Job, JobEvent
 from lexgraph.core.jobs.lifecycle import Lifecycle
-from lexgraph.workers import services as worker_services
+from lexgraph.composition import worker as worker_services
 from tests.integration.conftest import Api, open_api
 
 

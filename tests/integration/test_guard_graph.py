@@ -23,7 +23,7 @@ from lexgraph.core.storage.blobs import LocalBlobStore
 from lexgraph.graphs.builder import build_graph
 from lexgraph.graphs.runner import JobRunner
 from lexgraph.graphs.state import GraphContext
-from lexgraph.workers.services import AGENT_TOOLS
+from lexgraph.composition.worker import AGENT_TOOLS
 from tests.integration.conftest import Api, assert_problem
 from tests.integration.test_agent_graph import (
     CHECK,

@@ -11,7 +11,7 @@ from lexgraph.core.embeddings.local import LocalEmbedder
 from lexgraph.core.retrieval import Retriever
 from lexgraph.core.vectorstore import Scope
 from lexgraph.core.vectorstore.lancedb_store import LanceDBStore
-from lexgraph.workers import services as worker_services
+from lexgraph.composition import worker as worker_services
 from tests.documents import FUSE_PDF
 from tests.integration.conftest import Api
 

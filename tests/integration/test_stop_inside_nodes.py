@@ -21,7 +21,7 @@ from lexgraph.core.db.models import Job, JobEvent
 from lexgraph.core.ingest.indexing import EMBED_BATCH, Indexer
 from lexgraph.core.vectorstore import open_vector_store
 from lexgraph.core.vectorstore.base import Scope
-from lexgraph.workers import services as worker_services
+from lexgraph.composition import worker as worker_services
 from tests.integration.conftest import Api, open_api
 
 SMALL = {"filename": "memo.txt", "text": "The parties agree to arbitrate in London."}

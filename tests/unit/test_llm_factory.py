@@ -115,7 +115,7 @@ def test_a_script_may_say_how_long_each_answer_takes(tmp_path: Path) -> None:
 
 
 def test_queued_inference_needs_a_redis_broker(tmp_path: Path) -> None:
-    from lexgraph.workers.services import get_services
+    from lexgraph.composition.worker import get_services
 
     settings = Settings(data_dir=tmp_path, llm_backend="scripted", inference_mode="queue",
                         llm_script=tmp_path / "unused.json")

@@ -1,4 +1,5 @@
-"""The per-process service container of a worker, built once on first use."""
+"""A worker's per-process containers (the job runner's, the webhook sender's), built once on
+first use."""
 
 from __future__ import annotations
 
@@ -8,9 +9,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from lexgraph.composition.database import open_database
 from lexgraph.core.config.settings import Settings
-from lexgraph.core.db.engine import make_engine
-from lexgraph.core.db.migrate import upgrade
 from lexgraph.core.embeddings import make_embedder
 from lexgraph.core.errors import ConfigError
 from lexgraph.core.guard.factory import make_guards
@@ -48,14 +48,6 @@ _lock = threading.Lock()
 _services: dict[str, WorkerServices] = {}
 
 
-def _migrated_engine(settings: Settings) -> Engine:
-    settings.ensure_dirs()
-    engine = make_engine(settings.resolved_database_url)
-    if settings.auto_migrate:
-        upgrade(engine)
-    return engine
-
-
 def _agent_llm(settings: Settings, engine: Engine) -> LLMClient | None:
     """The agents' model: in this process, or on GPU workers through the inference queue;
     metered either way, so every call's tokens are stored against its job and tenant."""
@@ -87,7 +79,7 @@ def get_services(settings: Settings) -> WorkerServices:
         found = _services.get(key)
         if found is None:
             configure_tracing(settings)
-            engine = _migrated_engine(settings)
+            engine = open_database(settings)
             lifecycle = Lifecycle(engine, settings.job_lease_seconds,
                                   max_running_per_tenant=settings.tenant_max_running_jobs,
                                   fair=True)
@@ -136,7 +128,7 @@ def get_webhook_services(settings: Settings) -> WebhookServices:
     with _lock:
         found = _webhook_services.get(key)
         if found is None:
-            engine = _migrated_engine(settings)
+            engine = open_database(settings)
             guard = UrlGuard(settings.webhook_allowed_network_list)
             deliverer = Deliverer(engine, settings, guard)
 

@@ -1,0 +1,22 @@
+"""What pre-indexing a matter needs: the configured encoder and vector store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lexgraph.core.config.settings import Settings
+from lexgraph.core.embeddings import make_embedder
+from lexgraph.core.ingest.indexing import Indexer
+from lexgraph.core.vectorstore import VectorStore, open_vector_store
+
+
+def open_indexer(settings: Settings) -> tuple[Indexer, VectorStore]:
+    """An indexer and the store it writes to; the caller closes the store."""
+    store = open_vector_store(settings)
+    return Indexer(make_embedder(settings), store, chunk_chars=settings.chunk_max_chars,
+                   max_unpacked_bytes=settings.docx_max_unpacked_bytes), store
+
+
+def vector_store_opener(settings: Settings) -> Callable[[], VectorStore]:
+    """Opens the configured vector store on demand (data deletion opens it per request)."""
+    return lambda: open_vector_store(settings)
