@@ -1,4 +1,6 @@
-"""Assemble the job graph of ARCHITECTURE.md. Each node records its own wall time in the state.
+"""Assemble the job graph: a fixed pipeline with one revision loop and one pause for review.
+
+Each node records its own wall time in the state.
 
 ingest -> screen_documents -> redact -> retrieve -> summarize -> check_compliance, then
 finalize (pass), summarize again (revise), or human_review (escalate) -> finalize.

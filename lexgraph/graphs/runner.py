@@ -181,7 +181,7 @@ class JobRunner:
             graph_input = JobState(
                 job_id=job.id, tenant_id=job.tenant_id, matter=job.matter,
                 matter_id=job.matter_id, profile=job.profile, length=job.length,
-                instructions=job.instructions, timings_ms={}, log=[], usage=[], guard_log=[],
+                instructions=job.instructions, timings_ms={}, usage=[], guard_log=[],
                 revisions=0, compliance=None, review=None,
                 inputs=[DocumentInput(id=d.id, filename=d.filename, media_type=d.media_type,
                                       blob_key=d.blob_key, pages=d.pages, size=d.size)

@@ -79,7 +79,6 @@ class JobState(TypedDict, total=False):
     result: dict[str, Any]
     markdown: str
     timings_ms: Annotated[dict[str, float], _merge]
-    log: Annotated[list[str], operator.add]
 
 
 @dataclass(frozen=True)
