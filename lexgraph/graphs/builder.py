@@ -16,19 +16,26 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Checkpointer
 
-from lexgraph.graphs import nodes, summary_nodes
+from lexgraph.graphs.nodes.check_compliance import check_compliance, route_after_check
+from lexgraph.graphs.nodes.finalize import finalize
+from lexgraph.graphs.nodes.human_review import human_review
+from lexgraph.graphs.nodes.ingest import ingest
+from lexgraph.graphs.nodes.redact import redact
+from lexgraph.graphs.nodes.retrieve import retrieve
+from lexgraph.graphs.nodes.screen_documents import screen_documents
+from lexgraph.graphs.nodes.summarize import summarize
 from lexgraph.graphs.state import GraphContext, JobState
 
 # (name, function, progress once the node has finished)
 STEPS: list[tuple[str, Callable[..., dict[str, Any]], float]] = [
-    ("ingest", nodes.ingest, 0.35),
-    ("screen_documents", summary_nodes.screen_documents, 0.4),
-    ("redact", summary_nodes.redact, 0.5),
-    ("retrieve", summary_nodes.retrieve, 0.6),
-    ("summarize", summary_nodes.summarize, 0.75),
-    ("check_compliance", summary_nodes.check_compliance, 0.85),
-    ("human_review", summary_nodes.human_review, 0.9),
-    ("finalize", summary_nodes.finalize, 0.95),
+    ("ingest", ingest, 0.35),
+    ("screen_documents", screen_documents, 0.4),
+    ("redact", redact, 0.5),
+    ("retrieve", retrieve, 0.6),
+    ("summarize", summarize, 0.75),
+    ("check_compliance", check_compliance, 0.85),
+    ("human_review", human_review, 0.9),
+    ("finalize", finalize, 0.95),
 ]
 PROGRESS = {name: share for name, _, share in STEPS}
 
@@ -55,7 +62,7 @@ def build_graph(checkpointer: Checkpointer = None) -> Any:
     graph.add_edge("redact", "retrieve")
     graph.add_edge("retrieve", "summarize")
     graph.add_edge("summarize", "check_compliance")
-    graph.add_conditional_edges("check_compliance", summary_nodes.route_after_check,
+    graph.add_conditional_edges("check_compliance", route_after_check,
                                 ["finalize", "summarize", "human_review"])
     graph.add_edge("human_review", "finalize")
     graph.add_edge("finalize", END)

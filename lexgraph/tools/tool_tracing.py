@@ -3,7 +3,7 @@
 Two CrewAI tool-call hooks, registered ahead of the guard hook (``guarded()`` keeps the guard
 last): the before-hook opens a run with the arguments, the after-hook closes it with the
 result as the tool returned it. The guard's own decisions are separate runs beside it (see
-``lexgraph.graphs.summary_nodes``), so a reviewer sees both what the tool answered and whether
+``lexgraph.graphs.nodes``), so a reviewer sees both what the tool answered and whether
 the agent was allowed to read it. A call the guard blocked still reaches the after-hook, with
 CrewAI's refusal as its result.
 

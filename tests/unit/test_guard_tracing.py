@@ -21,7 +21,7 @@ from lexgraph.core.guard import (
 )
 from lexgraph.core.ids import new_id
 from lexgraph.core.tracing.langsmith_tracer import LangSmithTracer
-from lexgraph.graphs.summary_nodes import trace_screening
+from lexgraph.graphs.nodes.screen_documents import trace_screening
 from tests.langsmith_server import LangSmithRecorder, langsmith_server
 
 SECRET_CLAUSE = "The Supplier's margin on the Products is 41 percent."

@@ -14,8 +14,8 @@ from lexgraph.core.pii import get_detector
 from lexgraph.core.pii.types import PiiFinding
 from lexgraph.graphs import prescan
 from lexgraph.graphs.interrupts import StopWatch, watching
+from lexgraph.graphs.nodes.redact import WITHHELD_CHUNK, redact
 from lexgraph.graphs.state import GraphContext
-from lexgraph.graphs.summary_nodes import WITHHELD_CHUNK, redact
 
 TEXTS = [
     "This Agreement is made between Marguerite Okonkwo-Halvorsen of 12 High Street, "

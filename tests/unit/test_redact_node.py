@@ -10,8 +10,9 @@ import pytest
 from langgraph.runtime import Runtime
 
 from lexgraph.core.config.settings import Settings
+from lexgraph.graphs.nodes.redact import WITHHELD_CHUNK, redact
+from lexgraph.graphs.nodes.state_view import model_passages
 from lexgraph.graphs.state import GraphContext
-from lexgraph.graphs.summary_nodes import WITHHELD_CHUNK, _model_passages, redact
 
 # A lone surrogate, as text decoded with errors="surrogateescape" carries for a byte that is
 # not UTF-8: the recognizers' tokenizer cannot encode it and raises.
@@ -40,6 +41,6 @@ def test_a_chunk_that_cannot_be_screened_is_withheld(caplog: pytest.LogCaptureFi
     assert update["redacted"]["d:1:1"] == WITHHELD_CHUNK
     screened = update["redacted"]["d:1:0"]
     assert "Okonkwo" not in screened and "6789" not in screened and "<PERSON_1>" in screened
-    seen = " ".join(p.text for p in _model_passages({**state, **update}).values())  # type: ignore[arg-type]
+    seen = " ".join(p.text for p in model_passages({**state, **update}).values())  # type: ignore[arg-type]
     assert "Okonkwo" not in seen and "123-45-6789" not in seen
     assert "d:1:1" in caplog.text and "Okonkwo" not in caplog.text
