@@ -30,6 +30,7 @@ from lexgraph.api.web_deps import STATIC_DIR, make_web_services
 from lexgraph.core.config.settings import Settings, get_settings
 from lexgraph.core.db.engine import make_engine
 from lexgraph.core.db.migrate import upgrade
+from lexgraph.core.jobs.sources import SourceText
 from lexgraph.core.jobs.store import JobStore
 from lexgraph.core.jobs.stream import EventFeed
 from lexgraph.core.jobs.wakeup import EventWakeup
@@ -73,8 +74,9 @@ def create_app(settings: Settings | None = None, *,
                          keepalive_seconds=settings.event_stream_keepalive_seconds,
                          wakeup=wakeup)
         app.state.services = Services(settings=settings, store=store, celery=celery,
-                                      webhooks=webhooks, events=feed)
-        app.state.web = make_web_services(settings, engine, store.blobs)
+                                      webhooks=webhooks, events=feed,
+                                      sources=SourceText(engine, store.blobs, settings))
+        app.state.web = make_web_services(settings, engine)
         app.state.metrics_registry = build_registry([
             QueueDepthCollector(celery.connection_for_read, QUEUES),
             TenantJobsCollector(engine, settings.metrics_tenant_limit)])

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.errors import Unauthorized
+from lexgraph.core.jobs.sources import SourceText
 from lexgraph.core.jobs.store import JobStore, Principal, hash_key
 from lexgraph.core.jobs.stream import EventFeed
 from lexgraph.core.webhooks import WebhookStore
@@ -72,6 +73,7 @@ class Services:
     celery: Any
     webhooks: WebhookStore
     events: EventFeed
+    sources: SourceText
     keys: KeyCache = field(init=False)
 
     def __post_init__(self) -> None:

@@ -1,4 +1,4 @@
-"""What the web page's routes share: templates, sessions, source text, drafts, and the signed-in
+"""What the web page's routes share: templates, sessions, drafts, and the signed-in
 reader taken from the session cookie (the JSON API keeps Bearer keys)."""
 
 from __future__ import annotations
@@ -24,9 +24,7 @@ from lexgraph.api.web_session import (
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.errors import Unauthorized
 from lexgraph.core.jobs.keys import EndedSessions
-from lexgraph.core.jobs.sources import SourceText
 from lexgraph.core.jobs.store import Principal
-from lexgraph.core.storage.blobs import BlobStore
 from lexgraph.graphs.checkpointer import checkpoint_key
 from lexgraph.graphs.drafts import DraftReader
 
@@ -38,7 +36,6 @@ TEMPLATES_DIR = HERE / "templates"
 @dataclass
 class WebServices:
     codec: SessionCodec
-    sources: SourceText
     drafts: DraftReader
     templates: Jinja2Templates
     ended: EndedSessions
@@ -47,10 +44,9 @@ class WebServices:
         self.drafts.close()
 
 
-def make_web_services(settings: Settings, engine: Engine, blobs: BlobStore) -> WebServices:
+def make_web_services(settings: Settings, engine: Engine) -> WebServices:
     return WebServices(
         codec=SessionCodec(load_secret(settings), settings.web_session_hours * 3600),
-        sources=SourceText(engine, blobs, settings),
         # Resolved at start: without a key in production the API does not start.
         drafts=DraftReader(settings.resolved_checkpoint_url, checkpoint_key(settings)),
         templates=Jinja2Templates(directory=str(TEMPLATES_DIR)),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import psycopg
 import redis
 
-from lexgraph.api.routes.jobs import dispatch
+from lexgraph.api.dispatch import dispatch
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.db.engine import make_engine
 from lexgraph.workers.celery_app import make_celery

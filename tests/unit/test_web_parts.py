@@ -11,8 +11,8 @@ from docx import Document
 from lexgraph.api.web_session import SessionCodec, load_secret
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.errors import Forbidden
-from lexgraph.core.jobs.sources import anchor
 from lexgraph.core.pii import PseudonymMap
+from lexgraph.core.summary.anchoring import anchor
 from lexgraph.core.summary.docx_export import render_docx
 from lexgraph.graphs.drafts import draft_view
 

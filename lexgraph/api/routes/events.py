@@ -8,27 +8,11 @@ from starlette.concurrency import run_in_threadpool
 
 from lexgraph.api.contract import errors
 from lexgraph.api.deps import PrincipalDep, ServicesDep
-from lexgraph.core.errors import UserError
+from lexgraph.api.resume import resume_point
 from lexgraph.core.jobs.events import EVENT_TYPES
 from lexgraph.core.validation import MAX_INT64
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
-
-
-def _resume_point(after: int | None, last_event_id: str | None) -> int:
-    # A reconnecting browser sends Last-Event-ID while its URL still has the first ?after=,
-    # so the header wins.
-    if last_event_id is not None and last_event_id.strip():
-        value = last_event_id.strip()
-        # isdigit alone takes "²" and other digits int() refuses.
-        if not (value.isascii() and value.isdigit()) or int(value) > MAX_INT64:
-            raise UserError("Last-Event-ID must be an event id from this stream "
-                            "(a non-negative integer)")
-        return int(value)
-    if after is not None and after > MAX_INT64:
-        # The web page's stream takes ``after`` through here too, without the API's Query bound.
-        raise UserError(f"after must be an event id, at most {MAX_INT64}")
-    return after or 0
 
 
 # One message per event: ``id`` (send it back as Last-Event-ID to resume), ``event`` (the
@@ -72,7 +56,7 @@ async def stream_events(
         description="Resume after this event id (wins over `after`); anything but a "
                     "non-negative integer is a 400.")] = None,
 ) -> StreamingResponse:
-    start = _resume_point(after, last_event_id)
+    start = resume_point(after, last_event_id)
     await run_in_threadpool(svc.events.check, who.tenant_id, job_id)
     return StreamingResponse(
         svc.events.stream(who.tenant_id, job_id, start), media_type="text/event-stream",

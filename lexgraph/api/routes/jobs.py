@@ -1,37 +1,31 @@
 from __future__ import annotations
 
-import logging
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
-    StrictBool,
     StrictFloat,
-    model_validator,
 )
-from pydantic_core import PydanticCustomError
 from starlette.concurrency import run_in_threadpool
 
 from lexgraph.api import models
 from lexgraph.api.contract import errors
-from lexgraph.api.deps import PrincipalDep, Services, ServicesDep, SubmitterDep
+from lexgraph.api.deps import PrincipalDep, ServicesDep, SubmitterDep
+from lexgraph.api.dispatch import review_and_dispatch, submit_and_dispatch
 from lexgraph.api.forms import WEBHOOK_URL_PATTERN, JobCreate, parse_submission
-from lexgraph.api.validation import LINE_PATTERN, TEXT_PATTERN, Line, Text
+from lexgraph.api.reviews import ReviewDecision
+from lexgraph.api.validation import LINE_PATTERN, TEXT_PATTERN, Text
 from lexgraph.core.errors import NotAcceptable
 from lexgraph.core.jobs.audit import GuardAuditLog
-from lexgraph.core.jobs.intake import Submission
-from lexgraph.core.jobs.store import Principal, SubmitOutcome
-from lexgraph.core.observability import metrics
 from lexgraph.core.summary.docx_export import DOCX_MEDIA_TYPE, render_docx
 from lexgraph.core.summary.length import LENGTH_SCHEMA
+from lexgraph.core.summary.profiles import PROFILE_NAMES
 from lexgraph.core.validation import MAX_INT64
 
-log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
 def _inline_defs(schema: dict[str, Any]) -> dict[str, Any]:
@@ -66,8 +60,7 @@ _SUBMIT_BODY = {
                         "matter": {"type": "string", "minLength": 1, "maxLength": 200,
                                    "pattern": LINE_PATTERN},
                         "profile": {"type": "string",
-                                    "enum": ["contract", "court_opinion", "legislation",
-                                             "general"],
+                                    "enum": list(PROFILE_NAMES),
                                     "default": "general"},
                         "instructions": {"type": "string", "pattern": TEXT_PATTERN},
                         "webhook_url": {"type": "string", "format": "uri",
@@ -83,28 +76,6 @@ _SUBMIT_BODY = {
         },
     }
 }
-
-
-def dispatch(celery: Any, job_id: str) -> None:
-    celery.send_task("lexgraph.run_job", args=[job_id], queue="orchestrate")
-
-
-def _submit_and_dispatch(svc: Services, who: Principal, submission: Submission,
-                         idempotency_key: str | None) -> SubmitOutcome:
-    # One trip to the thread pool for the whole blocking part: each hop costs a GIL hand-off
-    # and a wake-up, which under load is a measurable share of a submission (bench/intake.py).
-    outcome = svc.store.submit(who, submission, idempotency_key)
-    if not outcome.replayed:
-        metrics.job_submitted(submission.profile)
-    # A job answered from an earlier result is already finished: there is nothing to run.
-    if not outcome.replayed and outcome.cached_from is None:
-        try:
-            dispatch(svc.celery, outcome.job_id)
-        except Exception:
-            # The job is stored; the worker-side sweeper sends it once the broker is back.
-            log.warning("could not enqueue %s; it will be re-sent", outcome.job_id, exc_info=True)
-            svc.store.mark_undispatched(outcome.job_id)
-    return outcome
 
 
 @router.post("", status_code=202, openapi_extra=_SUBMIT_BODY, operation_id="submitJob",
@@ -123,7 +94,7 @@ async def submit_job(
                     "creating another (kept 24 hours).")] = None,
 ) -> JSONResponse:
     submission = await parse_submission(request, svc.settings)
-    outcome = await run_in_threadpool(_submit_and_dispatch, svc, who, submission,
+    outcome = await run_in_threadpool(submit_and_dispatch, svc, who, submission,
                                       idempotency_key)
     headers = dict(outcome.headers)
     if outcome.replayed:
@@ -258,77 +229,12 @@ async def job_audit(
                                                 limit=limit, stage=stage))
 
 
-def _json_integer(value: Any) -> Any:
-    # A JSON number with no fraction (3 or 3.0) is an integer to JSON Schema; a string is not.
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise PydanticCustomError("int_type", "Input should be a valid integer")
-    return value
-
-
-JsonInteger = Annotated[int, BeforeValidator(_json_integer)]
-
-
-class ReviewEdit(BaseModel):
-    # The schema says what _one_change checks: a new text, or delete true.
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"oneOf": [
-        {"required": ["text"], "properties": {"text": {"type": "string"},
-                                              "delete": {"const": False}}},
-        {"required": ["delete"], "properties": {"delete": {"const": True},
-                                                "text": {"type": "null"}}}]})
-
-    section: Line = Field(min_length=1, max_length=200,
-                          description="Section key, e.g. `payment`.")
-    index: JsonInteger = Field(ge=0, le=100_000,
-                             description="Statement index within the section.")
-    text: Text | None = Field(None, min_length=1, max_length=4000,
-                             description="New wording; the statement keeps its citations.")
-    delete: StrictBool = Field(False, description="Remove the statement instead.")
-
-    @model_validator(mode="after")
-    def _one_change(self) -> ReviewEdit:
-        if (self.text is None) == (not self.delete):
-            raise ValueError("give either 'text' or 'delete': true")
-        return self
-
-
-class ReviewDecision(BaseModel):
-    # The schema says what _edits_match_action checks: edits with "edit", and only then.
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "if": {"properties": {"action": {"const": "edit"}}},
-        "then": {"required": ["edits"], "properties": {"edits": {"minItems": 1}}},
-        "else": {"properties": {"edits": {"maxItems": 0}}}})
-
-    action: Literal["approve", "edit", "reject"]
-    edits: list[ReviewEdit] = Field(default_factory=list)
-    comment: Text | None = Field(None, max_length=4000)
-
-    @model_validator(mode="after")
-    def _edits_match_action(self) -> ReviewDecision:
-        if self.action == "edit" and not self.edits:
-            raise ValueError("action 'edit' needs at least one edit")
-        if self.action != "edit" and self.edits:
-            raise ValueError(f"action {self.action!r} takes no edits")
-        return self
-
-
-def _review_and_dispatch(svc: Services, who: Principal, job_id: str,
-                         decision: ReviewDecision) -> dict[str, Any]:
-    job = svc.store.review(who, job_id, decision.model_dump())
-    try:
-        dispatch(svc.celery, job_id)
-    except Exception:
-        log.warning("could not enqueue %s after review; it will be re-sent", job_id,
-                    exc_info=True)
-        svc.store.mark_undispatched(job_id)
-    return job
-
-
 @router.post("/{job_id}/review", summary="Approve, edit or reject a job waiting for review",
              operation_id="reviewJob", tags=["reviews"], response_model=models.Job,
              responses=errors(404, 409))
 async def review_job(job_id: str, decision: ReviewDecision, svc: ServicesDep,
                      who: PrincipalDep) -> JSONResponse:
-    return JSONResponse(await run_in_threadpool(_review_and_dispatch, svc, who, job_id,
+    return JSONResponse(await run_in_threadpool(review_and_dispatch, svc, who, job_id,
                                                 decision))
 
 

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from lexgraph.api import models
 from lexgraph.api.contract import errors
-from lexgraph.api.deps import PrincipalDep
-from lexgraph.api.web_deps import WebServices, web_services
+from lexgraph.api.deps import PrincipalDep, ServicesDep
 from lexgraph.core.validation import MAX_INT64
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
@@ -26,10 +25,9 @@ router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
             operation_id="getDocumentPage", response_model=models.DocumentPage,
             responses=errors(404))
 async def document_page(job_id: str, document_id: str,
-                        page: Annotated[int, Path(ge=1, le=MAX_INT64)], request: Request,
+                        page: Annotated[int, Path(ge=1, le=MAX_INT64)], svc: ServicesDep,
                         who: PrincipalDep) -> JSONResponse:
-    web: WebServices = web_services(request)
-    found = await run_in_threadpool(web.sources.page, who.tenant_id, job_id, document_id, page)
+    found = await run_in_threadpool(svc.sources.page, who.tenant_id, job_id, document_id, page)
     return JSONResponse({"object": "document_page", "job_id": found.job_id,
                          "document_id": found.document_id, "document": found.document,
                          "page": found.page, "pages": found.pages, "text": found.text})

@@ -21,9 +21,10 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from lexgraph.api.deps import ServicesDep
+from lexgraph.api.dispatch import review_and_dispatch, submit_and_dispatch
 from lexgraph.api.forms import parse_submission
-from lexgraph.api.routes.events import _resume_point
-from lexgraph.api.routes.jobs import ReviewDecision, _review_and_dispatch, _submit_and_dispatch
+from lexgraph.api.resume import resume_point
+from lexgraph.api.reviews import ReviewDecision
 from lexgraph.api.web_deps import (
     OptionalReaderDep,
     PostingReaderDep,
@@ -38,11 +39,10 @@ from lexgraph.api.web_session import (
     check_same_origin,
     cookie_secure,
 )
-from lexgraph.core.config.settings import PROFILES
 from lexgraph.core.errors import Conflict, NotFound, Unauthorized, Unprocessable
 from lexgraph.core.jobs.matters import matter_names
-from lexgraph.core.jobs.sources import anchor
 from lexgraph.core.summary import load_profiles
+from lexgraph.core.summary.anchoring import anchor
 from lexgraph.core.summary.docx_export import DOCX_MEDIA_TYPE, render_docx
 from lexgraph.core.summary.length import DEFAULT_LENGTH, LENGTH_NAMES
 
@@ -71,8 +71,7 @@ def _render(web: WebServices, request: Request, name: str, context: dict[str, An
 
 
 def _profiles() -> list[tuple[str, str]]:
-    loaded = load_profiles()
-    return [(name, loaded[name].title) for name in PROFILES if name in loaded]
+    return [(name, profile.title) for name, profile in load_profiles().items()]
 
 
 # Sign-in ------------------------------------------------------------------------------------
@@ -140,7 +139,7 @@ async def job_list(request: Request, svc: ServicesDep, web: WebDep, reader: Read
 async def submit(request: Request, svc: ServicesDep, web: WebDep,
                  reader: PostingReaderDep) -> HTMLResponse:
     submission = await parse_submission(request, svc.settings)
-    outcome = await run_in_threadpool(_submit_and_dispatch, svc, reader.who, submission, None)
+    outcome = await run_in_threadpool(submit_and_dispatch, svc, reader.who, submission, None)
     context = await run_in_threadpool(_job_context, svc, web, reader, outcome.job_id)
     return _render(web, request, "_job.html", context, headers={"HX-Trigger": "jobs-changed"})
 
@@ -197,7 +196,7 @@ async def job_stream(
     after: Annotated[int | None, Query(ge=0)] = None,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
 ) -> StreamingResponse:
-    start = _resume_point(after, last_event_id)
+    start = resume_point(after, last_event_id)
     await run_in_threadpool(svc.events.check, reader.who.tenant_id, job_id)
     return StreamingResponse(
         svc.events.stream(reader.who.tenant_id, job_id, start), media_type="text/event-stream",
@@ -232,7 +231,7 @@ def _citation(svc: Any, web: WebServices, reader: Reader, job_id: str, section: 
 def _passage_context(svc: Any, web: WebServices, reader: Reader, job_id: str, section: str,
                      statement: int, index: int) -> dict[str, Any]:
     citation = _citation(svc, web, reader, job_id, section, statement, index)
-    page = web.sources.page(reader.who.tenant_id, job_id, citation["document_id"],
+    page = svc.sources.page(reader.who.tenant_id, job_id, citation["document_id"],
                             int(citation["page"]))
     spot = anchor(page.text, int(citation["start"]), int(citation["end"]), citation["quote"])
     return {"citation": citation, "page": page, "anchor": spot,
@@ -287,7 +286,7 @@ async def review(job_id: str, request: Request, svc: ServicesDep, web: WebDep,
     if form.get("action") == "edit":
         draft = await run_in_threadpool(_own_draft, svc, web, reader, job_id)
     decision = _decision(form, draft)
-    await run_in_threadpool(_review_and_dispatch, svc, reader.who, job_id, decision)
+    await run_in_threadpool(review_and_dispatch, svc, reader.who, job_id, decision)
     context = await run_in_threadpool(_job_context, svc, web, reader, job_id)
     return _render(web, request, "_job.html", context, headers={"HX-Trigger": "jobs-changed"})
 

@@ -33,27 +33,6 @@ class SourcePage:
     text: str
 
 
-@dataclass(frozen=True)
-class Anchor:
-    """Where a quote sits in a page: ``exact`` when the citation's own offsets hold it."""
-
-    start: int
-    end: int
-    exact: bool
-
-
-def anchor(text: str, start: int, end: int, quote: str) -> Anchor | None:
-    """Locate ``quote`` in ``text``, trusting the offsets first and the words second."""
-    if quote and 0 <= start <= end <= len(text) and text[start:end] == quote:
-        return Anchor(start, end, True)
-    if not quote:
-        return None
-    found = text.find(quote)
-    if found >= 0:
-        return Anchor(found, found + len(quote), False)
-    return None
-
-
 class SourceText:
     def __init__(self, engine: Engine, blobs: BlobStore, settings: Settings, *,
                  cache_documents: int = 16) -> None:
