@@ -32,6 +32,7 @@ from lexgraph.core.summary.length import (
     InvalidLength,
     parse_length,
 )
+from lexgraph.core.summary.profiles import ProfileName
 
 if TYPE_CHECKING:
     from lexgraph.api import models
@@ -419,9 +420,6 @@ def _complete_length(incomplete: str) -> list[str]:
     return [name for name in LENGTH_NAMES if name.startswith(incomplete)]
 
 
-Profile = Literal["contract", "court_opinion", "legislation", "general"]
-
-
 RESULT_FORMATS = {".md": "markdown", ".markdown": "markdown", ".json": "json", ".docx": "docx"}
 
 
@@ -430,7 +428,7 @@ def summarize(
     files: Annotated[list[Path],
                      typer.Argument(help="Documents (PDF, DOCX, HTML, Markdown, TXT).")],
     matter: Annotated[str, typer.Option(help="Matter the documents belong to.")] = "default",
-    profile: Annotated[Profile, typer.Option(help="What kind of document it is.")] = "general",
+    profile: Annotated[ProfileName, typer.Option(help="What kind of document it is.")] = "general",
     instructions: Annotated[str | None, typer.Option(help="Extra instructions.")] = None,
     # A name or a word budget: _length_option hands back either (str | int, which typer's
     # annotations cannot spell).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -33,6 +33,7 @@ from lexgraph.core.summary.length import (
     InvalidLength,
     parse_length,
 )
+from lexgraph.core.summary.profiles import ProfileName
 from lexgraph.core.validation import check_json_depth
 
 FORM_FIELDS = {"matter", "profile", "instructions", "webhook_url", "length", "cache"}
@@ -87,7 +88,7 @@ class JobCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     matter: Line = Field(min_length=1, max_length=200)
-    profile: Literal["contract", "court_opinion", "legislation", "general"] = "general"
+    profile: ProfileName = "general"
     instructions: Text | None = None
     webhook_url: Line | None = Field(None, json_schema_extra={"pattern": WEBHOOK_URL_PATTERN})
     length: Annotated[str | int, BeforeValidator(_length),

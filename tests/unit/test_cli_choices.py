@@ -7,13 +7,13 @@ from typing import get_args
 from typer.testing import CliRunner
 
 from lexgraph import cli
-from lexgraph.core.config.settings import PROFILES
+from lexgraph.core.summary.profiles import PROFILE_NAMES, load_profiles
 
 runner = CliRunner()
 
 
 def test_profiles_are_the_service_s() -> None:
-    assert get_args(cli.Profile) == PROFILES
+    assert get_args(cli.ProfileName) == PROFILE_NAMES == tuple(load_profiles())
 
 
 def test_a_bad_profile_or_length_is_a_usage_error() -> None:

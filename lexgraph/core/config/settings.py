@@ -10,8 +10,6 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-Profile = Literal["contract", "court_opinion", "legislation", "general"]
-PROFILES: tuple[str, ...] = ("contract", "court_opinion", "legislation", "general")
 # Personal-data types the redact node can replace with placeholders (see lexgraph.core.pii).
 PII_ENTITIES: tuple[str, ...] = (
     "PERSON", "EMAIL", "PHONE", "SSN", "IBAN", "CREDIT_CARD", "IP_ADDRESS",

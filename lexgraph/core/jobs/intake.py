@@ -7,12 +7,13 @@ import json
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from lexgraph.core.config.settings import PROFILES, Settings
+from lexgraph.core.config.settings import Settings
 from lexgraph.core.errors import PayloadTooLarge, Unprocessable
 from lexgraph.core.ingest.limits import CHARS_PER_PAGE, DocumentLimits, DocumentTooLarge
 from lexgraph.core.ingest.loaders import count_pages
 from lexgraph.core.ingest.sniff import sniff
 from lexgraph.core.summary.length import DEFAULT_LENGTH, InvalidLength, parse_length
+from lexgraph.core.summary.profiles import PROFILE_NAMES
 from lexgraph.core.validation import line_problem, text_problem
 
 
@@ -87,8 +88,8 @@ def validate(sub: Submission, settings: Settings) -> list[PreparedDocument]:
     elif len(matter) > 200:
         errors.append({"field": "matter", "message": "at most 200 characters"})
     sub.matter = matter
-    if sub.profile not in PROFILES:
-        errors.append({"field": "profile", "message": f"one of {', '.join(PROFILES)}"})
+    if sub.profile not in PROFILE_NAMES:
+        errors.append({"field": "profile", "message": f"one of {', '.join(PROFILE_NAMES)}"})
     if sub.instructions is not None and len(sub.instructions) > settings.max_instructions_chars:
         errors.append({"field": "instructions",
                        "message": f"at most {settings.max_instructions_chars} characters"})

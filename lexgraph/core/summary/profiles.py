@@ -1,9 +1,14 @@
-"""Summary profiles, read from ``lexgraph/prompts/profiles.yaml`` and validated at load."""
+"""Summary profiles, read from ``lexgraph/prompts/profiles.yaml`` and validated at load.
+
+The file is the one list of profiles: the API's validation and schema, the web form and the
+CLI's choices all take their names from here, in the file's order.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -51,3 +56,13 @@ def load_profiles() -> dict[str, Profile]:
             raise ConfigError(f"profile {name!r} repeats a section key")
         profiles[name] = profile
     return profiles
+
+
+PROFILE_NAMES: tuple[str, ...] = tuple(load_profiles())
+
+# A Literal of the names at run time, so pydantic and typer validate against them and list
+# them (OpenAPI enum, --help); a type checker cannot follow a computed Literal, so it sees str.
+if TYPE_CHECKING:
+    ProfileName = str
+else:
+    ProfileName = Literal[PROFILE_NAMES]
