@@ -78,6 +78,29 @@ def test_importing_the_agents_and_running_a_crew_stays_on_this_machine(tmp_path:
 
 def test_the_switches_are_the_ones_crewai_reads() -> None:
     assert OFFLINE_ENV["CREWAI_DISABLE_TELEMETRY"] == "true"
-    assert OFFLINE_ENV["OTEL_SDK_DISABLED"] == "true"
     assert OFFLINE_ENV["CREWAI_DISABLE_VERSION_CHECK"] == "true"
     assert OFFLINE_ENV["CREWAI_TRACING_ENABLED"] == "false"
+    # Process-wide: it would switch off a host application's own OpenTelemetry too.
+    assert "OTEL_SDK_DISABLED" not in OFFLINE_ENV
+
+
+def test_importing_lexgraph_leaves_opentelemetry_alone(tmp_path: Path) -> None:
+    """A host application's OpenTelemetry keeps working after it imports lexgraph (and
+    CrewAI, through the agents): the SDK is not disabled and its provider still records."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CREWAI_", "OTEL_"))}
+    env.update(HOME=str(tmp_path), PYTHONPATH=str(ROOT))
+    child = (
+        "import json, os\n"
+        "import lexgraph.agents\n"
+        "from opentelemetry.sdk.trace import TracerProvider\n"
+        "span = TracerProvider().get_tracer('host').start_span('probe')\n"
+        "print('REPORT ' + json.dumps({'otel': os.environ.get('OTEL_SDK_DISABLED'),\n"
+        "    'crewai': os.environ.get('CREWAI_DISABLE_TELEMETRY'),\n"
+        "    'recording': span.is_recording()}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", child], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    (line,) = [ln for ln in done.stdout.splitlines() if ln.startswith("REPORT ")]
+    assert json.loads(line.removeprefix("REPORT ")) == {
+        "otel": None, "crewai": "true", "recording": True}
