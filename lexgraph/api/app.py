@@ -11,7 +11,6 @@ from fastapi.staticfiles import StaticFiles
 from lexgraph import __version__
 from lexgraph.api import contract, problems
 from lexgraph.api import metrics as api_metrics
-from lexgraph.api.deps import Services
 from lexgraph.api.metrics import RequestMetrics
 from lexgraph.api.routes import (
     deletion,
@@ -26,22 +25,11 @@ from lexgraph.api.routes import (
     webhooks,
 )
 from lexgraph.api.validation import RefuseControlCharacters
-from lexgraph.api.web_deps import STATIC_DIR, make_web_services
+from lexgraph.api.web_deps import STATIC_DIR
+from lexgraph.composition.api import build_api
 from lexgraph.core.config.settings import Settings, get_settings
-from lexgraph.core.db.engine import make_engine
-from lexgraph.core.db.migrate import upgrade
-from lexgraph.core.jobs.sources import SourceText
-from lexgraph.core.jobs.store import JobStore
-from lexgraph.core.jobs.stream import EventFeed
-from lexgraph.core.jobs.wakeup import EventWakeup
 from lexgraph.core.logsafety import install_secret_scrubbing
-from lexgraph.core.observability.collectors import QueueDepthCollector, TenantJobsCollector
-from lexgraph.core.observability.exposition import build_registry
-from lexgraph.core.storage.blobs import LocalBlobStore
-from lexgraph.core.tracing import configure_tracing
-from lexgraph.core.webhooks import UrlGuard, WebhookStore
 from lexgraph.core.webhooks.ssrf import Resolver
-from lexgraph.workers.celery_app import QUEUES, make_celery
 
 log = logging.getLogger(__name__)
 
@@ -54,39 +42,18 @@ def create_app(settings: Settings | None = None, *,
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        settings.ensure_dirs()
         # Every blocking call runs on a pool thread holding at most one connection: with as
         # many pooled connections as threads, none is opened and closed per request (anyio's
         # default of 40 threads against 20 + 10 overflow connections did exactly that).
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
-        engine = make_engine(settings.resolved_database_url, pool_size=settings.api_threads)
-        if settings.auto_migrate:
-            upgrade(engine)
-        guard = UrlGuard(settings.webhook_allowed_network_list, resolver)
-        webhooks = WebhookStore(engine, settings, guard)
-        tracer = configure_tracing(settings)
-        store = JobStore(engine, LocalBlobStore(settings.resolved_blob_dir), settings,
-                         check_webhook_url=webhooks.check_job_webhook_url, tracer=tracer)
-        celery = make_celery(settings)
-        wakeup = EventWakeup(engine)
-        wakeup.start()
-        feed = EventFeed(engine, poll_seconds=settings.event_stream_poll_seconds,
-                         keepalive_seconds=settings.event_stream_keepalive_seconds,
-                         wakeup=wakeup)
-        app.state.services = Services(settings=settings, store=store, celery=celery,
-                                      webhooks=webhooks, events=feed,
-                                      sources=SourceText(engine, store.blobs, settings))
-        app.state.web = make_web_services(settings, engine)
-        app.state.metrics_registry = build_registry([
-            QueueDepthCollector(celery.connection_for_read, QUEUES),
-            TenantJobsCollector(engine, settings.metrics_tenant_limit)])
+        built = build_api(settings, resolver)
+        app.state.services = built.services
+        app.state.web = built.web
+        app.state.metrics_registry = built.metrics
         try:
             yield
         finally:
-            app.state.web.close()
-            wakeup.close()
-            tracer.flush()  # root runs of the last submissions, feedback
-            engine.dispose()
+            built.close()
 
     app = FastAPI(
         title="lexgraph",

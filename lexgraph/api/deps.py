@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -14,6 +15,7 @@ from lexgraph.core.errors import Unauthorized
 from lexgraph.core.jobs.sources import SourceText
 from lexgraph.core.jobs.store import JobStore, Principal, hash_key
 from lexgraph.core.jobs.stream import EventFeed
+from lexgraph.core.vectorstore import VectorStore
 from lexgraph.core.webhooks import WebhookStore
 
 
@@ -74,6 +76,8 @@ class Services:
     webhooks: WebhookStore
     events: EventFeed
     sources: SourceText
+    # Opens the configured vector store (data deletion opens it per request).
+    open_vectors: Callable[[], VectorStore]
     keys: KeyCache = field(init=False)
 
     def __post_init__(self) -> None:

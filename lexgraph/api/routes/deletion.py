@@ -18,7 +18,6 @@ from lexgraph.api.deps import PrincipalDep, Services, ServicesDep
 from lexgraph.api.validation import Line
 from lexgraph.core.jobs.deletion import DataDeleter, Requester
 from lexgraph.core.jobs.store import Principal
-from lexgraph.core.vectorstore import open_vector_store
 from lexgraph.graphs.checkpointer import forget_threads
 
 router = APIRouter(prefix="/v1")
@@ -30,7 +29,7 @@ def _deleter(svc: Services) -> DataDeleter:
     def forget(thread_ids: Sequence[str]) -> None:
         forget_threads(settings.resolved_checkpoint_url, thread_ids)
 
-    return DataDeleter(svc.store.engine, svc.store.blobs, lambda: open_vector_store(settings),
+    return DataDeleter(svc.store.engine, svc.store.blobs, svc.open_vectors,
                        forget, blob_grace_seconds=settings.orphan_upload_grace_seconds,
                        settle_seconds=settings.job_lease_seconds)
 
