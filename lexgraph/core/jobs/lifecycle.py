@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from lexgraph.core.db import leases
 from lexgraph.core.db.engine import rowcount
 from lexgraph.core.db.models import (
     Document,
@@ -83,7 +84,7 @@ class Lifecycle:
         def running_of(tenant: Any) -> Any:
             return (select(func.count()).select_from(Job)
                     .where(Job.tenant_id == tenant, Job.status == JobStatus.running.value,
-                           Job.lease_expires_at >= now).scalar_subquery())
+                           leases.live(Job, now)).scalar_subquery())
 
         waiting = (select(Job.tenant_id, func.min(Job.id).label("oldest"))
                    .where(Job.status == JobStatus.queued.value,
@@ -112,7 +113,7 @@ class Lifecycle:
             s.execute(select(Tenant.id).where(Tenant.id == row.tenant_id).with_for_update())
         running = s.execute(select(func.count()).select_from(Job).where(
             Job.tenant_id == row.tenant_id, Job.status == JobStatus.running.value,
-            Job.lease_expires_at >= now)).scalar_one()
+            leases.live(Job, now))).scalar_one()
         if running < self.max_running_per_tenant:
             return False
         s.execute(update(Job).where(Job.id == job_id, Job.status == JobStatus.queued.value)
@@ -144,9 +145,9 @@ class Lifecycle:
         res = rowcount(s, update(Job).where(
             Job.id == job_id,
             or_(Job.status == JobStatus.queued.value,
-                and_(Job.status == JobStatus.running.value, Job.lease_expires_at < now)),
-        ).values(status=JobStatus.running.value, lease_owner=owner,
-                 lease_expires_at=now + self.lease, attempts=Job.attempts + 1,
+                and_(Job.status == JobStatus.running.value, leases.lapsed(Job, now))),
+        ).values(status=JobStatus.running.value, **leases.taken(owner, now, self.lease),
+                 attempts=Job.attempts + 1,
                  retry_at=None, updated_at=now))
         if res != 1:
             return None
@@ -167,7 +168,7 @@ class Lifecycle:
         )
 
     def _owned(self, job_id: str, owner: str) -> Any:
-        return and_(Job.id == job_id, Job.lease_owner == owner,
+        return and_(Job.id == job_id, leases.held_by(Job, owner),
                     Job.status == JobStatus.running.value)
 
     def owns(self, job_id: str, owner: str) -> bool:
@@ -181,7 +182,7 @@ class Lifecycle:
         now = utcnow()
         with self.sessions.begin() as s:
             res = rowcount(s, update(Job).where(self._owned(job_id, owner))
-                            .values(lease_expires_at=now + self.lease))
+                            .values(**leases.extended(now, self.lease)))
             return res == 1
 
     def progress(self, job_id: str, owner: str, *, stage: str, progress: float,
@@ -190,7 +191,7 @@ class Lifecycle:
         with self.sessions.begin() as s:
             res = rowcount(s, update(Job).where(self._owned(job_id, owner)).values(
                 stage=stage, progress=progress, updated_at=now,
-                lease_expires_at=now + self.lease))
+                **leases.extended(now, self.lease)))
             if res != 1:
                 return False
             tenant_id = s.execute(select(Job.tenant_id).where(Job.id == job_id)).scalar_one()
@@ -203,7 +204,7 @@ class Lifecycle:
         with self.sessions.begin() as s:
             res = rowcount(s, update(Job).where(self._owned(job_id, owner)).values(
                 status=JobStatus.succeeded.value, progress=1.0, stage="done", finished_at=now,
-                updated_at=now, lease_owner=None, lease_expires_at=None, error=None))
+                updated_at=now, **leases.RELEASED, error=None))
             if res != 1:
                 return False
             # One result per job: the primary key makes a second insert impossible, and a
@@ -220,7 +221,7 @@ class Lifecycle:
         with self.sessions.begin() as s:
             res = rowcount(s, update(Job).where(self._owned(job_id, owner)).values(
                 status=JobStatus.needs_review.value, stage="human_review", updated_at=now,
-                lease_owner=None, lease_expires_at=None, review=None))
+                **leases.RELEASED, review=None))
             if res != 1:
                 return False
             tenant_id = s.execute(select(Job.tenant_id).where(Job.id == job_id)).scalar_one()
@@ -232,7 +233,7 @@ class Lifecycle:
         with self.sessions.begin() as s:
             res = rowcount(s, update(Job).where(self._owned(job_id, owner)).values(
                 status=JobStatus.failed.value, finished_at=now, updated_at=now,
-                lease_owner=None, lease_expires_at=None,
+                **leases.RELEASED,
                 error={"code": code, "message": message}))
             if res != 1:
                 return False
@@ -258,7 +259,7 @@ class Lifecycle:
             if retries > limit:
                 job.status = JobStatus.failed.value
                 job.finished_at = job.updated_at = now
-                job.lease_owner = job.lease_expires_at = None
+                leases.release(job)
                 job.error = {"code": code, "message": message}
                 emit(s, job_id, job.tenant_id, "job.failed", status="failed", code=code,
                      message=message)
@@ -269,7 +270,7 @@ class Lifecycle:
             job.retry_at = now + timedelta(seconds=wait)
             # Unsent: the sweeper sends it once retry_at has passed.
             job.dispatched_at = None
-            job.lease_owner = job.lease_expires_at = None
+            leases.release(job)
             job.updated_at = now
             emit(s, job_id, job.tenant_id, "job.queued", status="queued", retry=retries,
                  retry_in_seconds=round(wait, 3), reason=code)
@@ -281,7 +282,7 @@ class Lifecycle:
         now = utcnow()
         with self.sessions.begin() as s:
             res = rowcount(s, update(Job).where(self._owned(job_id, owner)).values(
-                status=JobStatus.queued.value, lease_owner=None, lease_expires_at=None,
+                status=JobStatus.queued.value, **leases.RELEASED,
                 dispatched_at=None, retry_at=None, updated_at=now))
             return res == 1
 
@@ -304,7 +305,7 @@ class Lifecycle:
             and_(Job.status == JobStatus.queued.value,
                  or_(Job.retry_at.is_(None), Job.retry_at <= now),
                  or_(Job.dispatched_at.is_(None), Job.dispatched_at < stale)),
-            and_(Job.status == JobStatus.running.value, Job.lease_expires_at < now,
+            and_(Job.status == JobStatus.running.value, leases.lapsed(Job, now),
                  or_(Job.dispatched_at.is_(None), Job.dispatched_at < Job.lease_expires_at,
                      Job.dispatched_at < stale)),
         )

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from lexgraph.core.db import leases
 from lexgraph.core.db.engine import rowcount
 from lexgraph.core.db.models import Job, JobEvent, JobStatus, Matter, Result, utcnow
 from lexgraph.core.errors import Conflict, NotFound, Unprocessable, UserError
@@ -76,7 +77,7 @@ class JobQueries:
             now = utcnow()
             res = rowcount(s, update(Job).where(Job.id == job_id, Job.status == previous).values(
                 status=JobStatus.cancelled.value, finished_at=now, updated_at=now,
-                lease_owner=None, lease_expires_at=None))
+                **leases.RELEASED))
             if res != 1:
                 raise Conflict(f"job {job_id!r} changed state; retry")
             emit(s, job_id, who.tenant_id, "job.cancelled", status="cancelled",

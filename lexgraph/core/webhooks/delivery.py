@@ -15,11 +15,12 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine, insert, or_, select, update
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.orm import sessionmaker
 
 from lexgraph import __version__
 from lexgraph.core.config.settings import Settings
+from lexgraph.core.db import leases
 from lexgraph.core.db.engine import rowcount
 from lexgraph.core.db.models import (
     JobEvent,
@@ -122,9 +123,9 @@ class Deliverer:
         with self.sessions.begin() as s:
             row = s.execute(update(d).where(
                 d.id == delivery_id, d.status == "pending", d.next_attempt_at <= now,
-                or_(d.lease_expires_at.is_(None), d.lease_expires_at < now),
-            ).values(lease_owner=owner,
-                     lease_expires_at=now + timedelta(seconds=self.settings.webhook_lease_seconds),
+                leases.free(d, now),
+            ).values(**leases.taken(owner, now,
+                                    timedelta(seconds=self.settings.webhook_lease_seconds)),
                      dispatched_at=None, attempt_count=d.attempt_count + 1, updated_at=now)
                 .returning(d.tenant_id, d.event_id, d.endpoint_id, d.url, d.webhook_id,
                            d.attempt_count, d.retry_step)).first()
@@ -145,7 +146,7 @@ class Deliverer:
                     reason = ep.disabled_reason if ep is not None else "deleted"
                     s.execute(update(d).where(d.id == delivery_id).values(
                         status="failed", completed_at=now, next_attempt_at=None,
-                        lease_owner=None, lease_expires_at=None,
+                        **leases.RELEASED,
                         attempt_count=row.attempt_count - 1,
                         last_error=f"not sent: the endpoint is disabled ({reason})"))
                     return None
@@ -230,7 +231,7 @@ class Deliverer:
 
     def _finish(self, claim: Claim, out: Outcome) -> str:
         now = utcnow()
-        values: dict[str, Any] = dict(lease_owner=None, lease_expires_at=None,
+        values: dict[str, Any] = dict(**leases.RELEASED,
                                       last_status_code=out.status_code, last_error=out.error,
                                       updated_at=now)
         done = dict(next_attempt_at=None, completed_at=now)
@@ -261,7 +262,7 @@ class Deliverer:
             # Only while the lease is ours: past it another worker has taken over and decides.
             if rowcount(s, update(WebhookDelivery).where(
                     WebhookDelivery.id == claim.delivery_id,
-                    WebhookDelivery.lease_owner == claim.owner).values(**values)) != 1:
+                    leases.held_by(WebhookDelivery, claim.owner)).values(**values)) != 1:
                 return "recorded; lease lost"
             if out.gone and claim.endpoint_id is not None:
                 s.execute(update(WebhookEndpoint).where(

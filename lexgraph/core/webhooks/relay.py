@@ -20,6 +20,7 @@ from sqlalchemy import Engine, and_, or_, select, update
 from sqlalchemy.orm import sessionmaker
 
 from lexgraph.core.config.settings import Settings
+from lexgraph.core.db import leases
 from lexgraph.core.db.models import Job, JobEvent, WebhookDelivery, WebhookEndpoint, utcnow
 from lexgraph.core.ids import new_id
 from lexgraph.core.webhooks.store import insert_ignore
@@ -89,7 +90,7 @@ class Relay:
         stale = now - timedelta(seconds=self.settings.webhook_lease_seconds)
         d = WebhookDelivery
         due = and_(d.status == "pending", d.next_attempt_at <= now,
-                   or_(d.lease_expires_at.is_(None), d.lease_expires_at < now),
+                   leases.free(d, now),
                    or_(d.dispatched_at.is_(None), d.dispatched_at < stale))
         with self.sessions.begin() as s:
             ids = list(s.execute(select(d.id).where(due).order_by(d.next_attempt_at)

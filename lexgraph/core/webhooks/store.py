@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from lexgraph.core.config.settings import Settings
+from lexgraph.core.db import leases
 from lexgraph.core.db.engine import rowcount
 from lexgraph.core.db.models import (
     Job,
@@ -304,8 +305,7 @@ class WebhookStore:
                                    f"({ep.disabled_reason}); enable it first")
             res = rowcount(s, update(WebhookDelivery).where(
                 WebhookDelivery.id == d.id,
-                (WebhookDelivery.lease_expires_at.is_(None))
-                | (WebhookDelivery.lease_expires_at < now),
+                leases.free(WebhookDelivery, now),
             ).values(status="pending", retry_step=0, next_attempt_at=now, dispatched_at=None,
                      completed_at=None, updated_at=now))
             if res != 1:
