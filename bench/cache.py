@@ -69,12 +69,12 @@ def main() -> int:
 
     import httpx
 
+    from lexgraph.composition import worker as worker_services
     from lexgraph.core.config.settings import Settings
     from lexgraph.core.db.engine import make_engine
     from lexgraph.core.db.migrate import upgrade
     from lexgraph.core.jobs.store import JobStore
     from lexgraph.core.storage.blobs import LocalBlobStore
-    from lexgraph.composition import worker as worker_services
 
     signal.signal(signal.SIGINT, signal.default_int_handler)
     data_dir = Path(tempfile.mkdtemp(prefix="lexgraph-bench-cache-"))

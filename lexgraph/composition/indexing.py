@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from lexgraph.composition.embeddings import make_embedder
+from lexgraph.composition.vectorstores import open_vector_store
 from lexgraph.core.config.settings import Settings
-from lexgraph.core.embeddings import make_embedder
 from lexgraph.core.ingest.indexing import Indexer
-from lexgraph.core.vectorstore import VectorStore, open_vector_store
+from lexgraph.core.vectorstore import VectorStore
 
 
 def open_indexer(settings: Settings) -> tuple[Indexer, VectorStore]:

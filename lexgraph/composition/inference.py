@@ -7,10 +7,10 @@ import logging
 import threading
 from typing import Any
 
+from lexgraph.composition.llm import make_llm
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.errors import ConfigError
 from lexgraph.core.llm import LLMClient
-from lexgraph.core.llm.factory import make_llm
 
 log = logging.getLogger(__name__)
 

@@ -10,19 +10,20 @@ from typing import Any
 from sqlalchemy import Engine
 
 from lexgraph.composition.database import open_database
+from lexgraph.composition.embeddings import make_embedder
+from lexgraph.composition.guards import make_guards
+from lexgraph.composition.llm import make_llm
+from lexgraph.composition.vectorstores import open_vector_store
 from lexgraph.core.config.settings import Settings
-from lexgraph.core.embeddings import make_embedder
 from lexgraph.core.errors import ConfigError
-from lexgraph.core.guard.factory import make_guards
 from lexgraph.core.jobs.audit import GuardAuditLog
 from lexgraph.core.jobs.lifecycle import Lifecycle
 from lexgraph.core.jobs.usage import UsageStore
-from lexgraph.core.llm import LLMClient, make_llm
+from lexgraph.core.llm import LLMClient
 from lexgraph.core.llm.metering import MeteredLLM
 from lexgraph.core.storage.blobs import LocalBlobStore
 from lexgraph.core.storage.orphans import OrphanSweep
 from lexgraph.core.tracing import configure_tracing
-from lexgraph.core.vectorstore import open_vector_store
 from lexgraph.core.webhooks import Deliverer, Relay, UrlGuard
 from lexgraph.graphs.builder import build_graph
 from lexgraph.graphs.checkpointer import checkpoint_key, open_checkpointer

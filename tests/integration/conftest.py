@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from lexgraph.api import create_app
+from lexgraph.composition import worker as worker_services
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.db.models import (
     Document,
@@ -30,7 +31,6 @@ from lexgraph.core.db.models import (
     Result,
 )
 from lexgraph.core.jobs.store import JobStore
-from lexgraph.composition import worker as worker_services
 
 if TYPE_CHECKING:
     # Starlette's TestClient is built on httpx2, not httpx.

@@ -11,6 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from lexgraph.api import create_app
+from lexgraph.composition.vectorstores import open_vector_store
+from lexgraph.composition.worker import AGENT_TOOLS
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.db.engine import make_engine
 from lexgraph.core.db.migrate import upgrade
@@ -20,12 +22,10 @@ from lexgraph.core.jobs.lifecycle import Lifecycle
 from lexgraph.core.jobs.store import JobStore
 from lexgraph.core.llm import ScriptedLLM
 from lexgraph.core.storage.blobs import LocalBlobStore
-from lexgraph.core.vectorstore import open_vector_store
 from lexgraph.graphs.builder import build_graph
 from lexgraph.graphs.checkpointer import checkpoint_key, open_checkpointer
 from lexgraph.graphs.runner import JobRunner
 from lexgraph.graphs.state import GraphContext
-from lexgraph.composition.worker import AGENT_TOOLS
 
 CONTRACT = """SERVICES AGREEMENT
 

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, update
 
+from lexgraph.composition import worker as worker_services
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.db.models import Job, Matter
-from lexgraph.composition import worker as worker_services
 from tests.integration.conftest import (
     Api,
     assert_problem,

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
+from lexgraph.composition import worker as worker_services
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.errors import ConfigError
 from lexgraph.graphs.checkpointer import checkpoint_key, open_checkpointer
-from lexgraph.composition import worker as worker_services
 from tests.integration.conftest import Api, open_api
 
 CANARY = "Ottoline Brackenridge"

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from lexgraph.composition.vectorstores import open_vector_store
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.db.models import (
     DataDeletion,
@@ -30,7 +31,6 @@ from lexgraph.core.db.models import (
 from lexgraph.core.jobs.usage import UsageStore
 from lexgraph.core.llm.base import Usage
 from lexgraph.core.llm.metering import CallUsage
-from lexgraph.core.vectorstore import open_vector_store
 from lexgraph.core.vectorstore.base import Scope
 from tests.integration.conftest import Api, assert_problem, open_api
 

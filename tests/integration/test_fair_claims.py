@@ -9,10 +9,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
+from lexgraph.composition import worker as worker_services
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.db.models import Job, JobEvent
 from lexgraph.core.jobs.lifecycle import Lifecycle
-from lexgraph.composition import worker as worker_services
 from tests.integration.conftest import Api, open_api
 
 

@@ -11,11 +11,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from lexgraph.api import create_app
+from lexgraph.composition.guards import make_guards
+from lexgraph.composition.worker import AGENT_TOOLS
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.db.models import GuardAudit
 from lexgraph.core.embeddings.local import LocalEmbedder
 from lexgraph.core.guard import ScriptedGuardModel
-from lexgraph.core.guard.factory import make_guards
 from lexgraph.core.jobs.audit import GuardAuditLog
 from lexgraph.core.jobs.lifecycle import Lifecycle
 from lexgraph.core.llm import ScriptedLLM
@@ -23,7 +24,6 @@ from lexgraph.core.storage.blobs import LocalBlobStore
 from lexgraph.graphs.builder import build_graph
 from lexgraph.graphs.runner import JobRunner
 from lexgraph.graphs.state import GraphContext
-from lexgraph.composition.worker import AGENT_TOOLS
 from tests.integration.conftest import Api, assert_problem
 from tests.integration.test_agent_graph import (
     CHECK,

@@ -15,10 +15,10 @@ import pytest
 import redis
 from sqlalchemy import select
 
+from lexgraph.composition import worker as worker_services
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.db.models import Job, JobEvent
 from lexgraph.core.jobs.lifecycle import ClaimedJob, Lifecycle
-from lexgraph.composition import worker as worker_services
 from lexgraph.workers.celery_app import make_celery
 from lexgraph.workers.tasks import send_job
 from tests.conftest import CHECKPOINT_KEY

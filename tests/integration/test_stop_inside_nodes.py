@@ -16,12 +16,12 @@ import pytest
 from numpy.typing import NDArray
 from sqlalchemy import select
 
+from lexgraph.composition import worker as worker_services
+from lexgraph.composition.vectorstores import open_vector_store
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.db.models import Job, JobEvent
 from lexgraph.core.ingest.indexing import EMBED_BATCH, Indexer
-from lexgraph.core.vectorstore import open_vector_store
 from lexgraph.core.vectorstore.base import Scope
-from lexgraph.composition import worker as worker_services
 from tests.integration.conftest import Api, open_api
 
 SMALL = {"filename": "memo.txt", "text": "The parties agree to arbitrate in London."}

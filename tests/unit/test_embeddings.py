@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from lexgraph.composition.embeddings import make_embedder
 from lexgraph.core.config.settings import Settings
-from lexgraph.core.embeddings import Embedder, make_embedder
+from lexgraph.core.embeddings import Embedder
 from lexgraph.core.embeddings.local import LocalEmbedder
 from lexgraph.core.embeddings.openai_compat import OpenAIEmbedder
 from lexgraph.core.errors import ConfigError, JobError

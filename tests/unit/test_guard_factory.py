@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from lexgraph.composition.guards import make_guard_completer, make_guards
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.errors import ConfigError
 from lexgraph.core.guard import GuardChain, LlamaGuard, RulesGuard, ScriptedGuardModel, ToolCall
-from lexgraph.core.guard.factory import make_guard_completer, make_guards
 from lexgraph.core.llm import OpenAICompatibleLLM
 from tests.guard_models import build_tiny_classifier
 

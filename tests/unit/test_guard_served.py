@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from lexgraph.composition.guards import make_guards
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.guard import Guard, ScriptedGuardModel, ToolCall
-from lexgraph.core.guard.factory import make_guards
 
 
 class ServedGuard:

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
+from lexgraph.composition.llm import make_llm
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.errors import ConfigError
-from lexgraph.core.llm import ChatMessage, ChatRequest, OpenAICompatibleLLM, ScriptedLLM, make_llm
+from lexgraph.core.llm import ChatMessage, ChatRequest, OpenAICompatibleLLM, ScriptedLLM
 from tests.llm_server import chat_server
 
 

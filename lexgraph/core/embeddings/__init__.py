@@ -8,6 +8,5 @@ sentence-transformers or the endpoint's wire format.
 from __future__ import annotations
 
 from lexgraph.core.embeddings.base import Embedder, normalize
-from lexgraph.core.embeddings.factory import make_embedder
 
-__all__ = ["Embedder", "make_embedder", "normalize"]
+__all__ = ["Embedder", "normalize"]

@@ -5,8 +5,9 @@ Adapters: ``RulesGuard`` (always on: injection phrasing, tool-argument checks), 
 (an injection classifier on untrusted text), ``LlamaGuard`` (Llama Guard 3 over any
 ``TextCompleter`` backend, with the firm's ``GuardPolicy``), ``ScriptedGuard`` and
 ``ScriptedGuardModel`` (test doubles); ``GuardChain`` runs several in order, and
-``DocumentScreener`` runs them in batches over a job's chunks. ``factory.make_guards`` builds
-what Settings ask for. The CrewAI wiring is not here: it is ``lexgraph.tools.guard_hook``.
+``DocumentScreener`` runs them in batches over a job's chunks.
+``lexgraph.composition.guards.make_guards`` builds what Settings ask for. The CrewAI wiring
+is not here: it is ``lexgraph.tools.guard_hook``.
 """
 
 from lexgraph.core.guard.audit import AuditEntry, AuditWriter

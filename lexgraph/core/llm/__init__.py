@@ -2,8 +2,9 @@
 the model's name and optional JSON-schema structured output out.
 
 Adapters: ``OpenAICompatibleLLM`` (any ``/v1/chat/completions`` server over plain httpx) and
-``ScriptedLLM`` (replays model outputs for tests). ``make_llm`` picks one from Settings;
-``None`` means extractive mode. Nothing here knows about CrewAI or the graph.
+``ScriptedLLM`` (replays model outputs for tests). ``lexgraph.composition.llm.make_llm``
+picks one from Settings; ``None`` means extractive mode. Nothing here knows about CrewAI or
+the graph.
 """
 
 from lexgraph.core.llm.base import (
@@ -20,7 +21,6 @@ from lexgraph.core.llm.base import (
     StructuredOutputError,
     Usage,
 )
-from lexgraph.core.llm.factory import make_llm
 from lexgraph.core.llm.openai_compat import OpenAICompatibleLLM
 from lexgraph.core.llm.scripted import ScriptedLLM, ScriptExhausted, ScriptItem
 from lexgraph.core.llm.structured import parse_structured
@@ -42,6 +42,5 @@ __all__ = [
     "ScriptedLLM",
     "StructuredOutputError",
     "Usage",
-    "make_llm",
     "parse_structured",
 ]

@@ -8,6 +8,5 @@ another matter's passages. Dropping a matter drops that table or tenant and all 
 from __future__ import annotations
 
 from lexgraph.core.vectorstore.base import Hit, Passage, Scope, SearchMode, VectorStore
-from lexgraph.core.vectorstore.factory import open_vector_store
 
-__all__ = ["Hit", "Passage", "Scope", "SearchMode", "VectorStore", "open_vector_store"]
+__all__ = ["Hit", "Passage", "Scope", "SearchMode", "VectorStore"]

@@ -1,4 +1,4 @@
-"""Open the vector store the settings name."""
+"""Open the vector store the settings name: LanceDB on disk or Weaviate."""
 
 from __future__ import annotations
 
