@@ -12,13 +12,13 @@ from lexgraph.api.web_deps import WebServices, make_web_services
 from lexgraph.composition.database import open_database
 from lexgraph.composition.indexing import vector_store_opener
 from lexgraph.composition.jobs import job_store
+from lexgraph.composition.tracing import configure_tracing
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.jobs.sources import SourceText
 from lexgraph.core.jobs.stream import EventFeed
 from lexgraph.core.jobs.wakeup import EventWakeup
 from lexgraph.core.observability.collectors import QueueDepthCollector, TenantJobsCollector
 from lexgraph.core.observability.exposition import build_registry
-from lexgraph.core.tracing import configure_tracing
 from lexgraph.core.webhooks import UrlGuard, WebhookStore
 from lexgraph.core.webhooks.ssrf import Resolver
 from lexgraph.workers.celery_app import QUEUES, make_celery

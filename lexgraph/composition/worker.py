@@ -13,6 +13,7 @@ from lexgraph.composition.database import open_database
 from lexgraph.composition.embeddings import make_embedder
 from lexgraph.composition.guards import make_guards
 from lexgraph.composition.llm import make_llm
+from lexgraph.composition.tracing import configure_tracing
 from lexgraph.composition.vectorstores import open_vector_store
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.errors import ConfigError
@@ -23,7 +24,6 @@ from lexgraph.core.llm import LLMClient
 from lexgraph.core.llm.metering import MeteredLLM
 from lexgraph.core.storage.blobs import LocalBlobStore
 from lexgraph.core.storage.orphans import OrphanSweep
-from lexgraph.core.tracing import configure_tracing
 from lexgraph.core.webhooks import Deliverer, Relay, UrlGuard
 from lexgraph.graphs.builder import build_graph
 from lexgraph.graphs.checkpointer import checkpoint_key, open_checkpointer

@@ -15,10 +15,11 @@ from celery.signals import (
     worker_shutting_down,
 )
 
+from lexgraph.composition.tracing import configure_tracing
 from lexgraph.composition.worker import get_services, get_webhook_services, stop_runners
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.observability import metrics
-from lexgraph.core.tracing import configure_tracing, get_tracer
+from lexgraph.core.tracing import get_tracer
 
 log = logging.getLogger(__name__)
 

@@ -16,6 +16,7 @@ from typing import Any, TypedDict
 import pytest
 from langgraph.graph import END, START, StateGraph
 
+from lexgraph.composition import tracing as composition_tracing
 from lexgraph.core import tracing
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.ids import new_id
@@ -259,7 +260,7 @@ def test_without_an_api_key_nothing_is_attempted(
     monkeypatch.setenv("LANGCHAIN_TRACING_V2", "true")
     monkeypatch.setattr(tracing, "_configured_for", None)
     try:
-        tracer = tracing.configure_tracing(Settings())
+        tracer = composition_tracing.configure_tracing(Settings())
         assert not tracer.enabled
         assert tracer.open_job(new_id("job"), created_at=datetime.now(UTC), inputs={},
                                metadata={}, tags=[]) is None
@@ -368,7 +369,7 @@ def test_the_sdks_project_variable_is_honoured(recorder: LangSmithRecorder,
         langsmith.configure(client=None, enabled=None, project_name=None)
     # lexgraph's own setting wins when both are set.
     monkeypatch.setenv("LEXGRAPH_LANGSMITH_PROJECT", "lexgraph-prod")
-    assert tracing.project_name(Settings()) == "lexgraph-prod"
+    assert composition_tracing.project_name(Settings()) == "lexgraph-prod"
 
 
 def test_feedback_to_a_langsmith_that_never_answers_returns_within_seconds(
@@ -414,7 +415,7 @@ def test_the_recognizers_load_while_the_project_lookup_hangs(
         monkeypatch.setenv("LANGSMITH_ENDPOINT", silent.url)
         monkeypatch.setattr(tracing, "_configured_for", None)
         try:
-            tracer = tracing.configure_tracing(Settings())
+            tracer = composition_tracing.configure_tracing(Settings())
             assert isinstance(tracer, LangSmithTracer)
             # The first job's runs are masked with these; they must not wait for LangSmith.
             _wait(lambda: tracer.anonymizer.ready, timeout=60)

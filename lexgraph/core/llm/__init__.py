@@ -1,10 +1,11 @@
 """LLM backends behind one small Protocol, ``LLMClient``: chat messages in; text, token usage,
 the model's name and optional JSON-schema structured output out.
 
-Adapters: ``OpenAICompatibleLLM`` (any ``/v1/chat/completions`` server over plain httpx) and
-``ScriptedLLM`` (replays model outputs for tests). ``lexgraph.composition.llm.make_llm``
-picks one from Settings; ``None`` means extractive mode. Nothing here knows about CrewAI or
-the graph.
+Adapters, imported from their own modules: ``openai_compat.OpenAICompatibleLLM`` (any
+``/v1/chat/completions`` server over plain httpx), ``vllm_engine`` and
+``transformers_backend``; ``ScriptedLLM`` (replays model outputs for tests) is exported here.
+``lexgraph.composition.llm.make_llm`` picks one from Settings; ``None`` means extractive mode.
+Nothing here knows about CrewAI or the graph.
 """
 
 from lexgraph.core.llm.base import (
@@ -21,7 +22,6 @@ from lexgraph.core.llm.base import (
     StructuredOutputError,
     Usage,
 )
-from lexgraph.core.llm.openai_compat import OpenAICompatibleLLM
 from lexgraph.core.llm.scripted import ScriptedLLM, ScriptExhausted, ScriptItem
 from lexgraph.core.llm.structured import parse_structured
 
@@ -35,7 +35,6 @@ __all__ = [
     "LLMResponseError",
     "LLMTimeout",
     "LLMUnavailable",
-    "OpenAICompatibleLLM",
     "Role",
     "ScriptExhausted",
     "ScriptItem",

@@ -3,8 +3,9 @@
 Boundary: the LangSmith SDK is imported only in ``langsmith_tracer``. Everyone else calls the
 functions below, which go to the process's tracer: ``LangSmithTracer`` when
 ``LANGSMITH_API_KEY`` is set, otherwise ``NoopTracer``, which records nothing and opens no
-connection. A process picks its tracer once with ``configure_tracing(settings)`` (the API at
-start, a worker when it builds its services); until then the no-op tracer answers.
+connection. A process picks its tracer once with ``configure_tracing(settings)`` from
+``lexgraph.composition.tracing`` (the API at start, a worker when it builds its services);
+until then the no-op tracer answers.
 
 The tree of a job::
 
@@ -42,15 +43,12 @@ timings, metadata (redacted) and errors; ``full`` uploads them as they are.
 
 from __future__ import annotations
 
-import logging
-import os
 import threading
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from lexgraph.core.config.settings import Settings
 from lexgraph.core.tracing.anonymize import TraceAnonymizer, is_pseudonym_map
 from lexgraph.core.tracing.base import (
     JobTrace,
@@ -64,8 +62,6 @@ from lexgraph.core.tracing.base import (
 )
 from lexgraph.core.tracing.noop import NoopTracer
 
-log = logging.getLogger(__name__)
-
 __all__ = [
     "JobTrace",
     "LlmSpan",
@@ -76,18 +72,17 @@ __all__ = [
     "Span",
     "TraceAnonymizer",
     "Tracer",
-    "configure_tracing",
     "continue_trace",
     "current_trace_headers",
     "feedback_id",
     "get_tracer",
     "is_pseudonym_map",
     "llm_span",
-    "make_tracer",
     "open_span",
     "record",
     "root_run_id",
     "span",
+    "use_tracer",
 ]
 
 _lock = threading.Lock()
@@ -95,52 +90,14 @@ _active: Tracer = NoopTracer()
 _configured_for: str | None = None
 
 
-def _api_key() -> str | None:
-    return (os.environ.get("LANGSMITH_API_KEY") or os.environ.get("LANGCHAIN_API_KEY")
-            or None)
-
-
-def project_name(settings: Settings) -> str:
-    """The LangSmith project job traces go to (``LEXGRAPH_LANGSMITH_PROJECT``, else
-    ``LANGSMITH_PROJECT``)."""
-    from lexgraph.core.tracing.langsmith_tracer import project_name as resolve
-
-    return resolve(settings)
-
-
-def make_tracer(settings: Settings) -> Tracer:
-    """A tracer for these settings and the LangSmith environment; no-op without a key."""
-    key = _api_key()
-    if key is None:
-        from lexgraph.core.tracing.langsmith_tracer import disable_ambient_tracing
-
-        # LANGSMITH_TRACING=true without a key must not have LangChain try on its own.
-        disable_ambient_tracing()
-        return NoopTracer()
-    from lexgraph.core.tracing.langsmith_tracer import LangSmithTracer
-
-    endpoint = os.environ.get("LANGSMITH_ENDPOINT") or os.environ.get("LANGCHAIN_ENDPOINT")
-    tracer = LangSmithTracer(settings, api_key=key, api_url=endpoint)
-    # Two threads: loading the recognizers must not wait behind a LangSmith that is slow to
-    # answer the project lookup, or the first job's runs wait for both.
-    threading.Thread(target=tracer.warm_up, daemon=True, name="langsmith-warm-up").start()
-    threading.Thread(target=tracer.resolve_project, daemon=True,
-                     name="langsmith-project").start()
-    return tracer
-
-
-def configure_tracing(settings: Settings) -> Tracer:
-    """Make this process trace as ``settings`` say; idempotent for the same settings."""
+def use_tracer(make: Callable[[], Tracer], signature: str) -> Tracer:
+    """Make this process trace through the tracer ``make`` builds, unless one built for the
+    same ``signature`` is active already (the previous one is flushed first)."""
     global _active, _configured_for
-    signature = settings.model_dump_json(include={"trace_content", "langsmith_project",
-                                                  "langsmith_project_url",
-                                                  "langsmith_ui_url"})
-    signature += (f"|{_api_key() is not None}|{os.environ.get('LANGSMITH_ENDPOINT')}"
-                  f"|{project_name(settings)}")
     with _lock:
         if _configured_for != signature:
             _active.flush()
-            _active = make_tracer(settings)
+            _active = make()
             _configured_for = signature
         return _active
 
