@@ -82,8 +82,8 @@ def main() -> int:
                         help="a random sample of the corpus's chunks past this many")
     args = parser.parse_args()
     require(CORPUS, bench="bench/encoders.py")
+    from lexgraph.adapters.embeddings.local import LocalEmbedder
     from lexgraph.core.config.settings import Settings
-    from lexgraph.core.embeddings.local import LocalEmbedder
 
     cache = args.cache_dir or Settings().resolved_embedding_cache_dir
     chunks, queries, truth = corpus_texts(args.max_chunks)

@@ -53,11 +53,11 @@ def main() -> None:
     args = parser.parse_args()
     require_corpus()
 
-    from lexgraph.core.embeddings.local import LocalEmbedder
+    from lexgraph.adapters.embeddings.local import LocalEmbedder
+    from lexgraph.adapters.vectorstore.lancedb_store import LanceDBStore
     from lexgraph.core.ingest.indexing import Indexer
     from lexgraph.core.ingest.sniff import PDF, sniff
     from lexgraph.core.vectorstore import Scope
-    from lexgraph.core.vectorstore.lancedb_store import LanceDBStore
 
     docs = [(name, data, sniff(name, data)) for name, data in corpus()]
     start = time.perf_counter()

@@ -146,7 +146,7 @@ def _time(per_call: Callable[[int], None], calls: int) -> tuple[float, float]:
 
 
 def latency(calls: int) -> None:
-    from lexgraph.core.llm.transformers_backend import TransformersLLM
+    from lexgraph.adapters.llm.transformers_backend import TransformersLLM
     from tests.tiny_models import build_tiny_llama
 
     tmp = tempfile.TemporaryDirectory()

@@ -194,7 +194,7 @@ class Floors:
     floor share whatever else the cores were doing at that moment."""
 
     def __init__(self) -> None:
-        from lexgraph.core.embeddings.local import LocalEmbedder
+        from lexgraph.adapters.embeddings.local import LocalEmbedder
 
         self.embedder = LocalEmbedder(batch_size=64)
         self.embedder.embed(["warm-up"])

@@ -261,7 +261,7 @@ def speed(repeat: int = 5) -> dict[str, float]:
     """The summarize step on a 30 KB contract (shipped in tests/data), new against old: the
     profile-aware composition (segmentation, clause finder, key terms) and the embedding-based
     selection it replaced, over the same passages; best of ``repeat`` runs, models loaded."""
-    from lexgraph.core.embeddings.local import LocalEmbedder
+    from lexgraph.adapters.embeddings.local import LocalEmbedder
     from lexgraph.core.summary.extractive import summarize_extractive
 
     path = next((data.REPO / "tests" / "data").glob("*Distributor_Agreement.txt"))

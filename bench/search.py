@@ -162,10 +162,10 @@ def main() -> None:
     args = parser.parse_args()
     require_corpus()
 
-    from lexgraph.core.embeddings.local import LocalEmbedder
+    from lexgraph.adapters.embeddings.local import LocalEmbedder
+    from lexgraph.adapters.vectorstore.lancedb_store import LanceDBStore
     from lexgraph.core.retrieval import Retriever
     from lexgraph.core.vectorstore import Scope
-    from lexgraph.core.vectorstore.lancedb_store import LanceDBStore
 
     rng = random.Random(42)
     embedder = LocalEmbedder(batch_size=64)

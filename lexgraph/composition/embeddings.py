@@ -9,7 +9,7 @@ from lexgraph.core.errors import ConfigError
 
 def make_embedder(settings: Settings) -> Embedder:
     if settings.embedding_backend == "local":
-        from lexgraph.core.embeddings.local import LocalEmbedder
+        from lexgraph.adapters.embeddings.local import LocalEmbedder
 
         return LocalEmbedder(settings.embedding_model, batch_size=settings.embedding_batch_size,
                              runtime=settings.embedding_runtime,
@@ -19,7 +19,7 @@ def make_embedder(settings: Settings) -> Embedder:
     if not settings.embedding_url:
         raise ConfigError("LEXGRAPH_EMBEDDING_BACKEND=openai needs LEXGRAPH_EMBEDDING_URL, "
                           "the base URL of an OpenAI-compatible embeddings server")
-    from lexgraph.core.embeddings.openai_compat import OpenAIEmbedder
+    from lexgraph.adapters.embeddings.openai_compat import OpenAIEmbedder
 
     key = settings.embedding_api_key.get_secret_value() if settings.embedding_api_key else None
     return OpenAIEmbedder(settings.embedding_url, settings.embedding_model, api_key=key,

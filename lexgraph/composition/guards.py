@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from lexgraph.adapters.llm.openai_compat import OpenAICompatibleLLM
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.errors import ConfigError
 from lexgraph.core.guard.base import Guard, GuardChain
@@ -25,7 +26,6 @@ from lexgraph.core.guard.prompt_guard import PromptGuard, TransformersInjectionC
 from lexgraph.core.guard.rules import RulesGuard
 from lexgraph.core.guard.scripted_model import ScriptedGuardModel
 from lexgraph.core.llm.base import TextCompleter
-from lexgraph.core.llm.openai_compat import OpenAICompatibleLLM
 
 # Backends that add <|begin_of_text|> to a text prompt themselves (vLLM tokenizes prompts with
 # special tokens); the transformers backend sends the prompt's tokens as they are.
@@ -76,12 +76,12 @@ def make_guard_completer(settings: Settings) -> TextCompleter | None:
         except ValueError as exc:
             raise ConfigError(f"LEXGRAPH_GUARD_BASE_URL: {exc}") from None
     if backend == "transformers":
-        module = _backend_module("lexgraph.core.llm.transformers_backend")
+        module = _backend_module("lexgraph.adapters.llm.transformers_backend")
         completer: TextCompleter = module.TransformersLLM(
             settings.guard_model, device=settings.guard_device, max_new_tokens=VERDICT_TOKENS)
         return completer
     if backend == "vllm":
-        module = _backend_module("lexgraph.core.llm.vllm_engine")
+        module = _backend_module("lexgraph.adapters.llm.vllm_engine")
         engine: TextCompleter = module.VLLMEngineLLM(module.EngineConfig(
             model=settings.guard_model), max_tokens=VERDICT_TOKENS, temperature=0.0)
         return engine

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from lexgraph.adapters.llm.openai_compat import OpenAICompatibleLLM
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.errors import ConfigError
 from lexgraph.core.llm.base import LLMClient
-from lexgraph.core.llm.openai_compat import OpenAICompatibleLLM
 from lexgraph.core.llm.scripted import ScriptedLLM
 
 
@@ -52,7 +52,7 @@ def make_engine_llm(settings: Settings) -> LLMClient:
         raise ConfigError(f"LEXGRAPH_LLM_BACKEND={settings.llm_backend} needs LEXGRAPH_LLM_MODEL "
                           "(a hub id or a local directory)")
     if settings.llm_backend == "vllm":
-        from lexgraph.core.llm.vllm_engine import EngineConfig, VLLMEngineLLM
+        from lexgraph.adapters.llm.vllm_engine import EngineConfig, VLLMEngineLLM
 
         return VLLMEngineLLM(
             EngineConfig(model=settings.llm_model, served_name=settings.llm_served_name,
@@ -65,7 +65,7 @@ def make_engine_llm(settings: Settings) -> LLMClient:
             max_tokens=settings.llm_max_tokens, temperature=settings.llm_temperature,
             timeout_s=settings.llm_timeout_seconds)
     if settings.llm_backend == "transformers":
-        from lexgraph.core.llm.transformers_backend import TransformersLLM
+        from lexgraph.adapters.llm.transformers_backend import TransformersLLM
 
         try:
             return TransformersLLM(settings.llm_model, device=settings.llm_device,

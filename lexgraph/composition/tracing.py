@@ -18,7 +18,7 @@ def _api_key() -> str | None:
 def project_name(settings: Settings) -> str:
     """The LangSmith project job traces go to (``LEXGRAPH_LANGSMITH_PROJECT``, else
     ``LANGSMITH_PROJECT``)."""
-    from lexgraph.core.tracing.langsmith_tracer import project_name as resolve
+    from lexgraph.adapters.tracing.langsmith_tracer import project_name as resolve
 
     return resolve(settings)
 
@@ -27,12 +27,12 @@ def make_tracer(settings: Settings) -> Tracer:
     """A tracer for these settings and the LangSmith environment; no-op without a key."""
     key = _api_key()
     if key is None:
-        from lexgraph.core.tracing.langsmith_tracer import disable_ambient_tracing
+        from lexgraph.adapters.tracing.langsmith_tracer import disable_ambient_tracing
 
         # LANGSMITH_TRACING=true without a key must not have LangChain try on its own.
         disable_ambient_tracing()
         return NoopTracer()
-    from lexgraph.core.tracing.langsmith_tracer import LangSmithTracer
+    from lexgraph.adapters.tracing.langsmith_tracer import LangSmithTracer
 
     endpoint = os.environ.get("LANGSMITH_ENDPOINT") or os.environ.get("LANGCHAIN_ENDPOINT")
     tracer = LangSmithTracer(settings, api_key=key, api_url=endpoint)

@@ -9,13 +9,13 @@ from lexgraph.core.vectorstore.base import VectorStore
 
 def open_vector_store(settings: Settings) -> VectorStore:
     if settings.vector_store == "lancedb":
-        from lexgraph.core.vectorstore.lancedb_store import LanceDBStore
+        from lexgraph.adapters.vectorstore.lancedb_store import LanceDBStore
 
         return LanceDBStore(settings.resolved_vector_dir)
     if not settings.weaviate_url:
         raise ConfigError("LEXGRAPH_VECTOR_STORE=weaviate needs LEXGRAPH_WEAVIATE_URL, "
                           "for example http://weaviate:8080")
-    from lexgraph.core.vectorstore.weaviate_store import WeaviateStore
+    from lexgraph.adapters.vectorstore.weaviate_store import WeaviateStore
 
     key = settings.weaviate_api_key.get_secret_value() if settings.weaviate_api_key else None
     return WeaviateStore(settings.weaviate_url, api_key=key,

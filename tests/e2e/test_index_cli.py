@@ -5,14 +5,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from lexgraph.adapters.embeddings.local import LocalEmbedder
+from lexgraph.adapters.vectorstore.lancedb_store import LanceDBStore
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.db.engine import make_engine
-from lexgraph.core.embeddings.local import LocalEmbedder
 from lexgraph.core.jobs.store import JobStore
 from lexgraph.core.retrieval import Retriever
 from lexgraph.core.storage.blobs import LocalBlobStore
 from lexgraph.core.vectorstore import Scope
-from lexgraph.core.vectorstore.lancedb_store import LanceDBStore
 from tests.documents import FUSE_PDF, OPINION_PDF, encrypted_pdf
 from tests.e2e.test_cli import lexgraph
 

@@ -10,13 +10,13 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from lexgraph.adapters.embeddings.local import LocalEmbedder
+from lexgraph.adapters.vectorstore.lancedb_store import LanceDBStore
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.db.engine import make_engine
 from lexgraph.core.db.models import Job
-from lexgraph.core.embeddings.local import LocalEmbedder
 from lexgraph.core.retrieval import Retriever
 from lexgraph.core.vectorstore import Scope
-from lexgraph.core.vectorstore.lancedb_store import LanceDBStore
 from tests.documents import corrupt_pdf, docx_bomb, encrypted_pdf, scanned_pdf, text_pdf
 from tests.e2e.conftest import make_key
 from tests.support import Stack, wait_for

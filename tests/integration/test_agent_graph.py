@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from lexgraph.adapters.embeddings.local import LocalEmbedder
 from lexgraph.api import create_app
 from lexgraph.composition.vectorstores import open_vector_store
 from lexgraph.composition.worker import AGENT_TOOLS
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.db.engine import make_engine
 from lexgraph.core.db.migrate import upgrade
-from lexgraph.core.embeddings.local import LocalEmbedder
 from lexgraph.core.guard import RulesGuard
 from lexgraph.core.jobs.lifecycle import Lifecycle
 from lexgraph.core.jobs.store import JobStore

@@ -10,12 +10,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from lexgraph.adapters.embeddings.local import LocalEmbedder
 from lexgraph.api import create_app
 from lexgraph.composition.guards import make_guards
 from lexgraph.composition.worker import AGENT_TOOLS
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.db.models import GuardAudit
-from lexgraph.core.embeddings.local import LocalEmbedder
 from lexgraph.core.guard import ScriptedGuardModel
 from lexgraph.core.jobs.audit import GuardAuditLog
 from lexgraph.core.jobs.lifecycle import Lifecycle

@@ -6,12 +6,12 @@ import base64
 
 from sqlalchemy import select
 
+from lexgraph.adapters.embeddings.local import LocalEmbedder
+from lexgraph.adapters.vectorstore.lancedb_store import LanceDBStore
 from lexgraph.composition import worker as worker_services
 from lexgraph.core.db.models import Job
-from lexgraph.core.embeddings.local import LocalEmbedder
 from lexgraph.core.retrieval import Retriever
 from lexgraph.core.vectorstore import Scope
-from lexgraph.core.vectorstore.lancedb_store import LanceDBStore
 from tests.documents import FUSE_PDF
 from tests.integration.conftest import Api
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from lexgraph.core.embeddings.local import LocalEmbedder
+from lexgraph.adapters.embeddings.local import LocalEmbedder
+from lexgraph.adapters.vectorstore.lancedb_store import LanceDBStore
 from lexgraph.core.ingest.indexing import Indexer
 from lexgraph.core.ingest.sniff import PDF, TEXT
 from lexgraph.core.retrieval import Retriever
 from lexgraph.core.vectorstore import Scope
-from lexgraph.core.vectorstore.lancedb_store import LanceDBStore
 from lexgraph.tools.search_passages import SearchPassagesTool
 from tests.documents import FUSE_PDF, OPINION_PDF
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from lexgraph.adapters.tracing.langsmith_tracer import LangSmithTracer
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.db.engine import make_engine
 from lexgraph.core.db.migrate import upgrade
@@ -19,7 +20,6 @@ from lexgraph.core.jobs.intake import Submission, UploadedDocument
 from lexgraph.core.jobs.store import JobStore
 from lexgraph.core.storage.blobs import LocalBlobStore
 from lexgraph.core.tracing import NoopTracer, Tracer, feedback_id, root_run_id
-from lexgraph.core.tracing.langsmith_tracer import LangSmithTracer
 from tests.langsmith_server import LangSmithRecorder, langsmith_server, silent_server
 
 SUBMISSION = Submission(matter="harbourline", profile="contract",

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lexgraph.core.embeddings.local import LocalEmbedder
+from lexgraph.adapters.embeddings.local import LocalEmbedder
+from lexgraph.adapters.vectorstore.lancedb_store import LanceDBStore
 from lexgraph.core.vectorstore import Passage, Scope, VectorStore
-from lexgraph.core.vectorstore.lancedb_store import LanceDBStore
 
 WEAVIATE_URL = os.environ.get("WEAVIATE_URL")
 
@@ -66,7 +66,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[VectorStor
     if not WEAVIATE_URL:
         pytest.skip("set WEAVIATE_URL (e.g. http://127.0.0.1:8080) to run the contract "
                     "against Weaviate")
-    from lexgraph.core.vectorstore.weaviate_store import WeaviateStore
+    from lexgraph.adapters.vectorstore.weaviate_store import WeaviateStore
 
     weaviate = WeaviateStore(WEAVIATE_URL, api_key=os.environ.get("WEAVIATE_API_KEY"),
                              grpc_port=int(os.environ.get("WEAVIATE_GRPC_PORT", "50051")),

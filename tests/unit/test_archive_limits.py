@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from lexgraph.adapters.embeddings.local import LocalEmbedder
+from lexgraph.adapters.vectorstore.lancedb_store import LanceDBStore
 from lexgraph.core.config.settings import Settings
-from lexgraph.core.embeddings.local import LocalEmbedder
 from lexgraph.core.errors import JobError, PayloadTooLarge
 from lexgraph.core.ingest.archive import CHUNK_BYTES, ArchiveCorrupt, SafeZip
 from lexgraph.core.ingest.indexing import Indexer
@@ -25,7 +26,6 @@ from lexgraph.core.ingest.limits import (
 from lexgraph.core.ingest.loaders import count_pages, extract_pages
 from lexgraph.core.ingest.sniff import DOCX, HTML, TEXT, docx_declared_pages, sniff
 from lexgraph.core.jobs.intake import Submission, UploadedDocument, validate
-from lexgraph.core.vectorstore.lancedb_store import LanceDBStore
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 SENTENCE = "The Supplier shall deliver the Goods to the Site on the Delivery Date. "

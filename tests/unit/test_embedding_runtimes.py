@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from lexgraph.adapters.embeddings.local import PACKAGED_MODEL, LocalEmbedder, _model_path
+from lexgraph.adapters.embeddings.onnx_encoder import export_onnx
 from lexgraph.composition.embeddings import make_embedder
 from lexgraph.core.config.settings import Settings
-from lexgraph.core.embeddings.local import PACKAGED_MODEL, LocalEmbedder, _model_path
 from lexgraph.core.embeddings.memo import VectorMemo
-from lexgraph.core.embeddings.onnx_encoder import export_onnx
 
 TEXTS = [
     "The Tenant shall pay the rent monthly in advance.",

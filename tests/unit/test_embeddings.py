@@ -13,11 +13,11 @@ from typing import Any
 import numpy as np
 import pytest
 
+from lexgraph.adapters.embeddings.local import LocalEmbedder
+from lexgraph.adapters.embeddings.openai_compat import OpenAIEmbedder
 from lexgraph.composition.embeddings import make_embedder
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.embeddings import Embedder
-from lexgraph.core.embeddings.local import LocalEmbedder
-from lexgraph.core.embeddings.openai_compat import OpenAIEmbedder
 from lexgraph.core.errors import ConfigError, JobError
 
 TEXTS = [

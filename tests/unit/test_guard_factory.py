@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from lexgraph.adapters.llm.openai_compat import OpenAICompatibleLLM
 from lexgraph.composition.guards import make_guard_completer, make_guards
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.errors import ConfigError
 from lexgraph.core.guard import GuardChain, LlamaGuard, RulesGuard, ScriptedGuardModel, ToolCall
-from lexgraph.core.llm.openai_compat import OpenAICompatibleLLM
 from tests.guard_models import build_tiny_classifier
 
 

@@ -245,7 +245,7 @@ def test_policy_file_errors_name_the_file(tmp_path: Path) -> None:
 
 
 def test_random_weight_llama_through_transformers_blocks(tiny_llama_path: str) -> None:
-    from lexgraph.core.llm.transformers_backend import TransformersLLM
+    from lexgraph.adapters.llm.transformers_backend import TransformersLLM
 
     backend = TransformersLLM(tiny_llama_path, max_new_tokens=8)
     guard = LlamaGuard(backend, GuardPolicy.load(), batch_size=2)

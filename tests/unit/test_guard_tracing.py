@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from lexgraph.adapters.tracing.langsmith_tracer import LangSmithTracer
 from lexgraph.core import tracing
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.guard import (
@@ -20,7 +21,6 @@ from lexgraph.core.guard import (
     ScriptedGuardModel,
 )
 from lexgraph.core.ids import new_id
-from lexgraph.core.tracing.langsmith_tracer import LangSmithTracer
 from lexgraph.graphs.nodes.screen_documents import trace_screening
 from tests.langsmith_server import LangSmithRecorder, langsmith_server
 

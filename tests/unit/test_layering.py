@@ -1,5 +1,5 @@
-"""The import graph keeps its shape: layers import only downward, adapters are built only in the
-composition root, and the kernel's packages do not import the adapters behind their Protocols."""
+"""The import graph keeps its shape: layers import only downward, adapters depend on the kernel
+and are imported only by the composition root, which only entry points use."""
 
 from __future__ import annotations
 
@@ -13,19 +13,9 @@ PACKAGE = Path(__file__).resolve().parents[2] / "lexgraph"
 LAYERS = ("core", "tools", "agents", "graphs")
 # The modules that start a process or a request and so may ask the composition root for parts.
 ENTRY_POINTS = ("lexgraph.api.app", "lexgraph.cli", "lexgraph.workers.")
-# Modules that reach an outside system or a model runtime: only the composition root (and
-# other adapters) may import them.
-ADAPTERS = (
-    "lexgraph.core.embeddings.local",
-    "lexgraph.core.embeddings.onnx_encoder",
-    "lexgraph.core.embeddings.openai_compat",
-    "lexgraph.core.llm.openai_compat",
-    "lexgraph.core.llm.transformers_backend",
-    "lexgraph.core.llm.vllm_engine",
-    "lexgraph.core.tracing.langsmith_tracer",
-    "lexgraph.core.vectorstore.lancedb_store",
-    "lexgraph.core.vectorstore.weaviate_store",
-)
+# Modules that reach an outside system or a model runtime live under lexgraph.adapters: only
+# the composition root (and other adapters) may import them.
+ADAPTERS = "lexgraph.adapters"
 
 
 def _imports() -> dict[str, set[str]]:
@@ -77,9 +67,18 @@ def test_only_entry_points_use_the_composition_root() -> None:
 
 def test_adapters_are_imported_only_by_the_composition_root() -> None:
     def is_adapter(name: str) -> bool:
-        return any(name == a or name.startswith(a + ".") for a in ADAPTERS)
+        return name == ADAPTERS or name.startswith(ADAPTERS + ".")
 
     users = sorted(f"{module} -> {name}" for module, names in IMPORTS.items()
                    if not module.startswith("lexgraph.composition") and not is_adapter(module)
                    for name in names if is_adapter(name))
     assert not users, users
+
+
+def test_adapters_depend_on_the_kernel_only() -> None:
+    allowed = ("lexgraph.core", ADAPTERS)
+    outward = sorted(f"{module} -> {name}" for module, names in IMPORTS.items()
+                     if module.startswith(ADAPTERS) for name in names
+                     if not name.startswith(allowed))
+    assert not outward, outward
+    assert any(module.startswith(ADAPTERS + ".") for module in IMPORTS)

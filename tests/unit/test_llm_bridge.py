@@ -8,10 +8,10 @@ import asyncio
 import pytest
 from pydantic import BaseModel
 
+from lexgraph.adapters.llm.openai_compat import OpenAICompatibleLLM
 from lexgraph.agents.llm_bridge import CrewLLMBridge, UsageLedger
 from lexgraph.core.guard import GuardDecision, GuardHalted, ScriptedGuard
 from lexgraph.core.llm import LLMUnavailable, ScriptedLLM
-from lexgraph.core.llm.openai_compat import OpenAICompatibleLLM
 from lexgraph.tools.guard_hook import guarded
 from tests.crew_support import LookupClause, action, build_crew, final, kickoff
 from tests.llm_server import Reply, chat_server

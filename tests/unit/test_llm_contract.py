@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from lexgraph.adapters.llm.openai_compat import OpenAICompatibleLLM
 from lexgraph.core.llm import (
     ChatMessage,
     ChatRequest,
     LLMClient,
-    OpenAICompatibleLLM,
     ScriptedLLM,
     StructuredOutputError,
 )

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
+from lexgraph.adapters.llm.openai_compat import OpenAICompatibleLLM
 from lexgraph.composition.llm import make_llm
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.errors import ConfigError
 from lexgraph.core.llm import ChatMessage, ChatRequest, ScriptedLLM
-from lexgraph.core.llm.openai_compat import OpenAICompatibleLLM
 from tests.llm_server import chat_server
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from lexgraph.adapters.llm.openai_compat import OpenAICompatibleLLM, normalize_base_url
 from lexgraph.core.llm import (
     ChatMessage,
     ChatRequest,
@@ -16,9 +17,7 @@ from lexgraph.core.llm import (
     LLMResponseError,
     LLMTimeout,
     LLMUnavailable,
-    OpenAICompatibleLLM,
 )
-from lexgraph.core.llm.openai_compat import normalize_base_url
 from tests.llm_server import Reply, chat_server
 
 SCHEMA = {"type": "object", "properties": {"answer": {"type": "integer"}},

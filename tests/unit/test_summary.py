@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lexgraph.core.embeddings.local import LocalEmbedder
+from lexgraph.adapters.embeddings.local import LocalEmbedder
 from lexgraph.core.errors import ConfigError
 from lexgraph.core.ingest.chunking import chunk_pages
 from lexgraph.core.ingest.indexing import to_passage

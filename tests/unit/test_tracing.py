@@ -16,13 +16,13 @@ from typing import Any, TypedDict
 import pytest
 from langgraph.graph import END, START, StateGraph
 
+from lexgraph.adapters.tracing.langsmith_tracer import LangSmithTracer, ui_base_url
 from lexgraph.composition import tracing as composition_tracing
 from lexgraph.core import tracing
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.ids import new_id
 from lexgraph.core.pii import PseudonymMap, get_detector
 from lexgraph.core.tracing import JobTrace, TraceAnonymizer, root_run_id
-from lexgraph.core.tracing.langsmith_tracer import LangSmithTracer, ui_base_url
 from tests.langsmith_server import LangSmithRecorder, langsmith_server, silent_server
 
 NAME, EMAIL, SSN = "Ms. Imogen Halvorsen", "imogen.halvorsen@quillmere.example", "219-09-9999"
@@ -436,7 +436,7 @@ def test_a_process_exits_within_seconds_when_langsmith_never_answers(tmp_path: A
         "from datetime import UTC, datetime\n"
         "from lexgraph.core.config.settings import Settings\n"
         "from lexgraph.core.ids import new_id\n"
-        "from lexgraph.core.tracing.langsmith_tracer import LangSmithTracer\n"
+        "from lexgraph.adapters.tracing.langsmith_tracer import LangSmithTracer\n"
         "tracer = LangSmithTracer(Settings(trace_content='full'), api_key='k',\n"
         "                         api_url=sys.argv[1])\n"
         "opened = tracer.open_job(new_id('job'), created_at=datetime.now(UTC), inputs={},\n"

@@ -1,7 +1,7 @@
 """LLM backends behind one small Protocol, ``LLMClient``: chat messages in; text, token usage,
 the model's name and optional JSON-schema structured output out.
 
-Adapters, imported from their own modules: ``openai_compat.OpenAICompatibleLLM`` (any
+Adapters live in ``lexgraph.adapters.llm``: ``openai_compat.OpenAICompatibleLLM`` (any
 ``/v1/chat/completions`` server over plain httpx), ``vllm_engine`` and
 ``transformers_backend``; ``ScriptedLLM`` (replays model outputs for tests) is exported here.
 ``lexgraph.composition.llm.make_llm`` picks one from Settings; ``None`` means extractive mode.

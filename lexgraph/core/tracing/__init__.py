@@ -1,7 +1,7 @@
 """Tracing: one LangSmith run tree per job, across processes, with content masked.
 
-Boundary: the LangSmith SDK is imported only in ``langsmith_tracer``. Everyone else calls the
-functions below, which go to the process's tracer: ``LangSmithTracer`` when
+Boundary: the LangSmith SDK is imported only in ``lexgraph.adapters.tracing.langsmith_tracer``.
+Everyone else calls the functions below, which go to the process's tracer: ``LangSmithTracer`` when
 ``LANGSMITH_API_KEY`` is set, otherwise ``NoopTracer``, which records nothing and opens no
 connection. A process picks its tracer once with ``configure_tracing(settings)`` from
 ``lexgraph.composition.tracing`` (the API at start, a worker when it builds its services);

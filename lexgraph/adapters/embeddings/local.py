@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from lexgraph.adapters.embeddings.onnx_encoder import Runtime
 from lexgraph.core.embeddings.base import normalize
 from lexgraph.core.embeddings.memo import VectorMemo
-from lexgraph.core.embeddings.onnx_encoder import Runtime
 from lexgraph.core.errors import ConfigError
 
 PACKAGED_MODEL = "all-MiniLM-L6-v2"
@@ -76,7 +76,7 @@ def load_model(model: str = PACKAGED_MODEL, device: str | None = None, *,
 
 
 def _load_onnx(path: str, runtime: Runtime, cache_dir: Path | None, threads: int) -> Any:
-    from lexgraph.core.embeddings.onnx_encoder import OnnxEncoder
+    from lexgraph.adapters.embeddings.onnx_encoder import OnnxEncoder
 
     key = f"{path}|{runtime}|{threads}"
     with _lock:

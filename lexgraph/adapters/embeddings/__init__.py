@@ -1,0 +1,2 @@
+"""Embedding adapters: the packaged MiniLM on torch or ONNX Runtime, and an OpenAI-compatible
+/v1/embeddings endpoint."""

@@ -1,0 +1,1 @@
+"""The LangSmith tracer (the only module that imports the LangSmith SDK)."""

@@ -1,0 +1,1 @@
+"""Vector stores: LanceDB embedded on disk and Weaviate."""
