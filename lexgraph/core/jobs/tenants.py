@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lexgraph.core.db.models import ApiKey, Matter, Tenant, utcnow
@@ -97,12 +97,7 @@ class Tenants:
         # Every API request starts here: one autocommit read on a plain connection spares the
         # BEGIN and ROLLBACK round trips (and the ORM session) that a transaction would cost.
         digest = hash_key(key)
-        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            row = conn.execute(
-                select(ApiKey.id, ApiKey.tenant_id, Tenant.name, ApiKey.revoked_at, ApiKey.admin)
-                .join(Tenant, Tenant.id == ApiKey.tenant_id)
-                .where(ApiKey.key_hash == digest)
-            ).first()
+        row = self._key_row(ApiKey.key_hash == digest)
         if row is None or row.revoked_at is not None:
             self._known_keys.pop(digest, None)
             raise Unauthorized(_INVALID_KEY)
@@ -111,6 +106,14 @@ class Tenants:
             self._known_keys.clear()
         self._known_keys[digest] = who
         return who
+
+    def _key_row(self, condition: ColumnElement[bool]) -> Any:
+        """The key matching ``condition`` and its tenant's name, revoked or not; None if none."""
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            return conn.execute(
+                select(ApiKey.id, ApiKey.tenant_id, Tenant.name, ApiKey.revoked_at, ApiKey.admin)
+                .join(Tenant, Tenant.id == ApiKey.tenant_id).where(condition)
+            ).first()
 
     def known_key(self, digest: str) -> Principal | None:
         """The tenant of a key this process verified before, without asking the database;
@@ -132,12 +135,7 @@ class Tenants:
 
     def principal_for_key_id(self, key_id: str) -> Principal:
         """The tenant behind a key known by id (a web session), refused once it is revoked."""
-        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            row = conn.execute(
-                select(ApiKey.id, ApiKey.tenant_id, Tenant.name, ApiKey.revoked_at, ApiKey.admin)
-                .join(Tenant, Tenant.id == ApiKey.tenant_id)
-                .where(ApiKey.id == key_id)
-            ).first()
+        row = self._key_row(ApiKey.id == key_id)
         if row is None or row.revoked_at is not None:
             raise Unauthorized("the session's API key is no longer valid; sign in again")
         return Principal(row.tenant_id, row.name, row.id, bool(row.admin))
