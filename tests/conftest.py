@@ -96,6 +96,14 @@ def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "getaddrinfo", _guarded_getaddrinfo)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Whatever reaches the shared PostgreSQL or Redis is a `services` test, so that
+    # `-m "not services"` (make test-fast) runs the rest on a machine without them.
+    for item in items:
+        if {"pg_url", "redis_url"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.services)
+
+
 def _unavailable(what: str, exc: Exception) -> None:
     message = f"{what} is not reachable ({exc})"
     if REQUIRE_SERVICES:
@@ -108,7 +116,9 @@ def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this test run, dropped at the end."""
     import psycopg
 
-    name = f"lexgraph_t_{os.getpid()}_{secrets.token_hex(3)}"
+    # Named per process, so each pytest-xdist worker has a database of its own.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"lexgraph_t_{os.getpid()}_{worker}_{secrets.token_hex(3)}"
     try:
         admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
     except Exception as exc:
@@ -134,6 +144,7 @@ def redis_url() -> Iterator[str]:
     except Exception as exc:
         _unavailable("Redis", exc)
         raise
+    # SET NX makes the claim atomic: concurrent runs and pytest-xdist workers each get their own.
     for db in range(15, 0, -1):
         client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=db)
         if client.dbsize() == 0 and client.set("lexgraph:test-claim", token, nx=True):
@@ -189,7 +200,14 @@ def _reset_pg(url: str) -> None:
             conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE")
 
 
-@pytest.fixture(params=["embedded", "production"])
+# `make test-fast` sets LEXGRAPH_TEST_BACKENDS=embedded: the dual-backend tests then run on
+# SQLite alone, and a machine without PostgreSQL and Redis passes them.
+BACKENDS = [name.strip() for name in
+            os.environ.get("LEXGRAPH_TEST_BACKENDS", "embedded,production").split(",")
+            if name.strip()]
+
+
+@pytest.fixture(params=BACKENDS)
 def any_settings(request: pytest.FixtureRequest) -> Settings:
     """Runs a test on both topologies' databases and brokers."""
     name = "embedded_settings" if request.param == "embedded" else "production_settings"

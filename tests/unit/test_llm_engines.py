@@ -27,7 +27,10 @@ def ask(text: str, **kwargs: Any) -> ChatRequest:
                         ChatMessage("user", text)], **kwargs)
 
 
-@pytest.fixture(scope="module", params=["transformers", "vllm"])
+# vLLM's engine runs in a process of its own and takes most of a minute to start: `slow`, so
+# `make test-fast` leaves it to `make test`.
+@pytest.fixture(scope="module",
+                params=["transformers", pytest.param("vllm", marks=pytest.mark.slow)])
 def engine(request: pytest.FixtureRequest, tiny_llama_path: str,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[LLMClient]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("data"), llm_backend=request.param,
