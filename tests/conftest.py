@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from lexgraph.adapters.embeddings.local import LocalEmbedder
 from lexgraph.core.config.settings import Settings
-from lexgraph.core.embeddings.local import LocalEmbedder
 
 REQUIRE_SERVICES = os.environ.get("LEXGRAPH_REQUIRE_SERVICES") == "1"
 PG_ADMIN_URL = os.environ.get("LEXGRAPH_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from lexgraph.composition.llm import make_llm
 from lexgraph.core.config.settings import Settings
-from lexgraph.core.llm import ChatMessage, ChatRequest, LLMClient, make_llm
+from lexgraph.core.llm import ChatMessage, ChatRequest, LLMClient
 from lexgraph.core.llm.base import TextCompleter
 
 SCHEMA: dict[str, Any] = {
@@ -116,7 +117,7 @@ def test_greedy_tokens_match_a_fresh_transformers_load(engine: LLMClient, tiny_l
                                                        prompt: str) -> None:
     """For vLLM a cross-check of two implementations of one checkpoint; for transformers, of
     loading: the same weights give the same greedy tokens."""
-    from lexgraph.core.llm.transformers_backend import TransformersLLM
+    from lexgraph.adapters.llm.transformers_backend import TransformersLLM
 
     assert isinstance(engine, TextCompleter)
     reference = TransformersLLM(tiny_llama_path, dtype="float32").complete([prompt],
@@ -127,7 +128,7 @@ def test_greedy_tokens_match_a_fresh_transformers_load(engine: LLMClient, tiny_l
 
 
 def test_the_vllm_engine_caches_shared_prefixes(engine: LLMClient) -> None:
-    from lexgraph.core.llm.vllm_engine import VLLMEngineLLM
+    from lexgraph.adapters.llm.vllm_engine import VLLMEngineLLM
 
     if not isinstance(engine, VLLMEngineLLM):
         pytest.skip("transformers has no prefix cache across calls")
