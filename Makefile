@@ -22,12 +22,16 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/lexgraph summarize lexgraph/samples/mutual-nda.md --profile contract --matter demo
 
-# Lint first: a style or type error fails in seconds, not after the long run. The run ends with
-# its 20 slowest tests (not in addopts, so a developer running one file is spared the list).
-# One process: on two cores, two xdist workers for the unit tests were slower, each loading
-# the session's models again.
+# Lint first: a style or type error fails in seconds, not after the long run. Each run ends
+# with its 20 slowest tests (not in addopts, so a developer running one file is spared the list).
+# Unit tests are independent and share two workers, a file each at a time so a module's model
+# loads once; integration and end-to-end tests share the services and start real processes,
+# so they run one at a time. Both runs go to the end, so CI reports every failure.
 test: lint
-	$(BIN)/python -m pytest --durations=20
+	status=0; \
+	$(BIN)/python -m pytest --durations=20 -n 2 --dist loadfile tests/unit || status=$$?; \
+	$(BIN)/python -m pytest --durations=20 tests/integration tests/e2e || status=$$?; \
+	exit $$status
 
 # What needs PostgreSQL, Redis or real server processes is left out; nothing fails without them.
 test-fast: $(STAMP)
