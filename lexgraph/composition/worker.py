@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from lexgraph.adapters.webhooks.http_sender import HttpSender
 from lexgraph.composition.database import open_database
 from lexgraph.composition.embeddings import make_embedder
 from lexgraph.composition.guards import make_guards
@@ -131,7 +132,7 @@ def get_webhook_services(settings: Settings) -> WebhookServices:
         if found is None:
             engine = open_database(settings)
             guard = UrlGuard(settings.webhook_allowed_network_list)
-            deliverer = Deliverer(engine, settings, guard)
+            deliverer = Deliverer(engine, settings, HttpSender(settings, guard))
 
             def close() -> None:
                 deliverer.close()

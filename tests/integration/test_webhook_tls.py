@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from lexgraph.adapters.webhooks.http_sender import HttpSender
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.webhooks import Deliverer, Relay, UrlGuard
 from tests.integration.webhook_helpers import StaticDns, deliveries, open_api
@@ -66,8 +67,8 @@ def test_https_delivery_names_the_host_in_sni_and_verifies_its_certificate(
             # handshake succeeds only if the client checks the certificate against HOST.
             client = httpx.Client(verify=ssl.create_default_context(cafile=str(cert)),
                                   follow_redirects=False, trust_env=False)
-            deliverer = Deliverer(api.store.engine, settings,
-                                  UrlGuard(settings.webhook_allowed_network_list, dns), client)
+            deliverer = Deliverer(api.store.engine, settings, HttpSender(
+                settings, UrlGuard(settings.webhook_allowed_network_list, dns), client))
             try:
                 for delivery_id in Relay(api.store.engine, settings).tick():
                     assert deliverer.deliver(delivery_id) == "succeeded"

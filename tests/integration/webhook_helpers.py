@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from lexgraph.adapters.webhooks.http_sender import HttpSender
 from lexgraph.api import create_app
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.webhooks import Deliverer, Relay, UrlGuard
@@ -49,8 +50,8 @@ class Pump:
         settings = api.settings
         engine = api.store.engine
         self.relay = Relay(engine, settings)
-        self.deliverer = Deliverer(engine, settings,
-                                   UrlGuard(settings.webhook_allowed_network_list, dns))
+        self.deliverer = Deliverer(engine, settings, HttpSender(
+            settings, UrlGuard(settings.webhook_allowed_network_list, dns)))
         self.outcomes: list[str] = []
 
     def once(self) -> list[str]:

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
+from lexgraph.adapters.webhooks.http_sender import parse_retry_after
 from lexgraph.core.config.settings import Settings
-from lexgraph.core.webhooks.delivery import parse_retry_after
 from lexgraph.core.webhooks.ssrf import UnsafeUrl, UrlGuard, non_public_reason
 
 

@@ -1,4 +1,5 @@
-"""One delivery attempt: claim the delivery under a lease, POST the signed event, record it.
+"""One delivery attempt: claim the delivery under a lease, have the sender POST the signed event
+(``WebhookSender``; over HTTP in ``lexgraph.adapters.webhooks``), record what came back.
 
 The lease makes a delivery safe to hand out more than once: only one worker holds it at a
 time, and a worker killed mid-attempt simply stops renewing it, so once it lapses the
@@ -8,17 +9,13 @@ scheduler hands the delivery to another worker, which sends the same message (sa
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Protocol
 
-import httpx
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.orm import sessionmaker
 
-from lexgraph import __version__
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.db import leases
 from lexgraph.core.db.engine import rowcount
@@ -32,15 +29,11 @@ from lexgraph.core.db.models import (
 from lexgraph.core.identity import worker_identity
 from lexgraph.core.jobs.views import iso
 from lexgraph.core.observability import metrics
-from lexgraph.core.utc import as_utc
-from lexgraph.core.webhooks.signing import signature_header
-from lexgraph.core.webhooks.ssrf import Unresolvable, UnsafeUrl, UrlGuard
 from lexgraph.core.webhooks.store import ensure_signing_secret, valid_secrets
 from lexgraph.core.webhooks.views import payload
 
 # A receiver may push its next attempt out with Retry-After, but not indefinitely.
 RETRY_AFTER_CAP_SECONDS = 24 * 3600.0
-_EXCERPT_BYTES = 512
 
 
 @dataclass(frozen=True)
@@ -67,48 +60,30 @@ class Outcome:
     gone: bool = False
 
 
-def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    # An HTTP date in "-0000" parses naive; it is UTC all the same.
-    return max(0.0, (as_utc(when) - now).total_seconds())
+class WebhookSender(Protocol):
+    """Sends one claimed delivery and says what came back; never raises for the receiver's
+    failures, which are the outcome (``lexgraph.adapters.webhooks.http_sender``)."""
 
+    def send(self, claim: Claim) -> Outcome: ...
 
-def _excerpt(raw: bytes) -> str:
-    return " ".join(raw.decode("utf-8", errors="replace").split())[:200]
+    def close(self) -> None: ...
 
 
 class Deliverer:
-    def __init__(self, engine: Engine, settings: Settings, guard: UrlGuard,
-                 client: httpx.Client | None = None) -> None:
+    def __init__(self, engine: Engine, settings: Settings, sender: WebhookSender) -> None:
         self.sessions = sessionmaker(engine, expire_on_commit=False)
         self.settings = settings
-        self.guard = guard
-        # No redirects (a 3xx could point anywhere, past the address check); no proxies from
-        # the environment (a proxy would look the name up again, undoing the pinning); no
-        # kept-alive connections (a pooled TLS connection would be reused for another host
-        # name behind the same address, with the wrong SNI).
-        self.client = client or httpx.Client(
-            timeout=httpx.Timeout(settings.webhook_timeout_seconds), follow_redirects=False,
-            trust_env=False, limits=httpx.Limits(max_keepalive_connections=0))
+        self.sender = sender
 
     def close(self) -> None:
-        self.client.close()
+        self.sender.close()
 
     def deliver(self, delivery_id: str, owner: str | None = None) -> str:
         """Make the delivery's due attempt; returns what happened (for logs and tests)."""
         claim = self._claim(delivery_id, owner or worker_identity())
         if claim is None:
             return "skipped"
-        out = self._post(claim)
+        out = self.sender.send(claim)
         metrics.webhook_attempt(out.status_code, out.duration_ms)
         outcome = self._finish(claim, out)
         metrics.webhook_outcome(outcome, claim.event_at)
@@ -166,66 +141,6 @@ class Deliverer:
                          webhook_id=row.webhook_id, url=url, body=payload(event),
                          secrets=secrets, endpoint_id=row.endpoint_id,
                          retry_step=row.retry_step, event_at=event.created_at)
-
-    # The request --------------------------------------------------------------------------
-
-    def _post(self, claim: Claim) -> Outcome:
-        started = time.monotonic()
-
-        def elapsed() -> float:
-            return (time.monotonic() - started) * 1000
-
-        try:
-            target = self.guard.check(claim.url)
-        except UnsafeUrl as exc:
-            return Outcome(elapsed(), error=f"refused before connecting: {exc.detail}")
-        except Unresolvable as exc:
-            return Outcome(elapsed(), error=f"could not resolve the host: {exc}")
-        timestamp = int(time.time())
-        headers = {
-            "Host": target.host_header,
-            "Content-Type": "application/json",
-            "User-Agent": f"lexgraph-webhooks/{__version__}",
-            "webhook-id": claim.webhook_id,
-            "webhook-timestamp": str(timestamp),
-            "webhook-signature": signature_header(claim.secrets, claim.webhook_id, timestamp,
-                                                  claim.body),
-        }
-        # The connection goes to the vetted address; TLS still names (and verifies) the host.
-        extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
-        timeout = self.settings.webhook_timeout_seconds
-        try:
-            request = self.client.build_request("POST", target.pinned_url, content=claim.body,
-                                                headers=headers, extensions=extensions)
-            response = self.client.send(request, stream=True)
-            try:
-                raw = b""
-                deadline = started + timeout
-                for chunk in response.iter_bytes():
-                    raw += chunk
-                    if len(raw) >= _EXCERPT_BYTES or time.monotonic() > deadline:
-                        break
-            finally:
-                response.close()
-        except httpx.TimeoutException:
-            return Outcome(elapsed(), error=f"no answer within {timeout:g} s")
-        except httpx.HTTPError as exc:
-            return Outcome(elapsed(), error=f"could not deliver: {type(exc).__name__}: {exc}")
-        code = response.status_code
-        if 200 <= code < 300:
-            return Outcome(elapsed(), ok=True, status_code=code)
-        retry_after = parse_retry_after(response.headers.get("retry-after"), utcnow())
-        if 300 <= code < 400:
-            where = response.headers.get("location", "")
-            error = (f"HTTP {code}: redirect to {where!r} not followed; a webhook URL must "
-                     "answer itself")
-        elif code == 410:
-            return Outcome(elapsed(), status_code=code, gone=True,
-                           error="HTTP 410 Gone: the receiver asked not to be sent more")
-        else:
-            text = _excerpt(raw)
-            error = f"HTTP {code}" + (f": {text}" if text else "")
-        return Outcome(elapsed(), status_code=code, error=error, retry_after=retry_after)
 
     # Record -------------------------------------------------------------------------------
 
