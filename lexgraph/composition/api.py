@@ -10,9 +10,9 @@ from prometheus_client import CollectorRegistry
 from lexgraph.api.deps import Services
 from lexgraph.api.web_deps import WebServices, make_web_services
 from lexgraph.composition.database import open_database
-from lexgraph.composition.indexing import vector_store_opener
 from lexgraph.composition.jobs import job_store
 from lexgraph.composition.tracing import configure_tracing
+from lexgraph.composition.vectorstores import vector_store_opener
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.jobs.sources import SourceText
 from lexgraph.core.jobs.stream import EventFeed

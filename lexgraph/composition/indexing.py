@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from lexgraph.composition.embeddings import make_embedder
 from lexgraph.composition.vectorstores import open_vector_store
 from lexgraph.core.config.settings import Settings
@@ -16,8 +14,3 @@ def open_indexer(settings: Settings) -> tuple[Indexer, VectorStore]:
     store = open_vector_store(settings)
     return Indexer(make_embedder(settings), store, chunk_chars=settings.chunk_max_chars,
                    max_unpacked_bytes=settings.docx_max_unpacked_bytes), store
-
-
-def vector_store_opener(settings: Settings) -> Callable[[], VectorStore]:
-    """Opens the configured vector store on demand (data deletion opens it per request)."""
-    return lambda: open_vector_store(settings)

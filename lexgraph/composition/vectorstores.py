@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.errors import ConfigError
 from lexgraph.core.vectorstore.base import VectorStore
@@ -20,3 +22,8 @@ def open_vector_store(settings: Settings) -> VectorStore:
     key = settings.weaviate_api_key.get_secret_value() if settings.weaviate_api_key else None
     return WeaviateStore(settings.weaviate_url, api_key=key,
                          grpc_port=settings.weaviate_grpc_port)
+
+
+def vector_store_opener(settings: Settings) -> Callable[[], VectorStore]:
+    """Opens the configured vector store on demand (data deletion opens it per request)."""
+    return lambda: open_vector_store(settings)

@@ -33,11 +33,12 @@ def tenant_job(s: Session, who: Principal, job_id: str) -> Job:
 
 
 class JobQueries:
-    def __init__(self, engine: Engine, usage: UsageStore, runs: JobRuns) -> None:
+    def __init__(self, engine: Engine, sessions: sessionmaker[Session], usage: UsageStore,
+                 runs: JobRuns) -> None:
         self.engine = engine
         self.usage = usage
         self.runs = runs
-        self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self.sessions = sessions
 
     def get_job(self, who: Principal, job_id: str) -> dict[str, Any]:
         with self.sessions() as s:

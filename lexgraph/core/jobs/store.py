@@ -39,11 +39,13 @@ class JobStore:
         self.usage = UsageStore(engine, settings)
         # Where each job's root run is opened at submission and feedback is sent.
         self.runs = JobRuns(settings, tracer)
-        self.tenants = Tenants(engine)
-        self.submissions = Submissions(engine, blobs, settings, tenants=self.tenants,
+        # One session factory for every part, as when the store was one class.
+        self.tenants = Tenants(engine, self.sessions)
+        self.submissions = Submissions(engine, self.sessions, blobs, settings,
+                                       tenants=self.tenants,
                                        usage=self.usage, runs=self.runs,
                                        check_webhook_url=check_webhook_url)
-        self.queries = JobQueries(engine, self.usage, self.runs)
+        self.queries = JobQueries(engine, self.sessions, self.usage, self.runs)
         self.reviews = Reviews(self.sessions, self.usage, self.runs)
 
     @property

@@ -13,7 +13,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, Table, bindparam, func, insert, null, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from lexgraph.core.config.settings import Settings
 from lexgraph.core.db.models import ApiKey, Document, Job, JobEvent, JobStatus, Result, utcnow
@@ -56,8 +56,8 @@ class SubmitOutcome:
 
 
 class Submissions:
-    def __init__(self, engine: Engine, blobs: BlobStore, settings: Settings, *,
-                 tenants: Tenants, usage: UsageStore, runs: JobRuns,
+    def __init__(self, engine: Engine, sessions: sessionmaker[Session], blobs: BlobStore,
+                 settings: Settings, *, tenants: Tenants, usage: UsageStore, runs: JobRuns,
                  check_webhook_url: Callable[[str], None] | None = None) -> None:
         self.engine = engine
         self.blobs = blobs
@@ -67,7 +67,7 @@ class Submissions:
         self.runs = runs
         # Refuses a job's webhook_url that must never be called (see core/webhooks/ssrf.py).
         self.check_webhook_url = check_webhook_url
-        self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self.sessions = sessions
         self.idempotency = IdempotencyKeys(self.sessions, settings)
         self.pipeline_version = result_cache.PipelineVersions(settings)
 

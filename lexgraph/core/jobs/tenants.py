@@ -47,9 +47,9 @@ def insert_ignore(session: Session | Connection, table: Any, values: dict[str, A
 class Tenants:
     """Keys are stored as SHA-256 hashes; a key is shown once, when it is made."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, sessions: sessionmaker[Session]) -> None:
         self.engine = engine
-        self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self.sessions = sessions
         # (tenant id, matter name) -> matter id. A matter is never renamed and outlives its
         # jobs, so the id can be reused without a query; if its row is gone after all (tenant
         # deleted, database reset) the job insert fails on the foreign key and the lookup is
